@@ -1,0 +1,2 @@
+//! Matching benchmarks (lands with issue 3).
+fn main() {}

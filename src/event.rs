@@ -1,0 +1,1 @@
+//! (event: events the engine emits.)

@@ -1,0 +1,1 @@
+//! (liquidation: lands with its issue.)

@@ -1,0 +1,1 @@
+//! (margin: lands with its issue.)

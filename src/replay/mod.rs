@@ -1,0 +1,1 @@
+//! (replay: lands with its issue.)

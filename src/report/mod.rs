@@ -1,0 +1,1 @@
+//! (report: lands with its issue.)

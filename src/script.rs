@@ -1,0 +1,1 @@
+//! (script: the scenario script format.)

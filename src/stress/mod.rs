@@ -1,0 +1,1 @@
+//! (stress: lands with its issue.)
