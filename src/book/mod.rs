@@ -11,9 +11,11 @@
 
 mod order;
 mod outcome;
+pub mod reference;
 
 pub use order::{OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource};
 pub use outcome::{BookEvent, BookReject, Cancel, CancelReason, Fill, Placed};
+pub use reference::ReferenceBook;
 
 use crate::types::{AccountId, OrderId, Price, Qty, Side};
 
@@ -34,16 +36,17 @@ pub struct OrderView {
     pub filled: Qty,
 }
 
-/// The order book of one instrument. (Placeholder: the fast implementation
-/// lands with issue 3.)
-#[derive(Debug, Default)]
-pub struct OrderBook {}
+/// The order book of one instrument. (Stage 1: delegates to the reference
+/// implementation; the fast one replaces it behind the same API.)
+#[derive(Clone, Debug, Default)]
+pub struct OrderBook {
+    inner: ReferenceBook,
+}
 
-#[allow(unused_variables)]
 impl OrderBook {
     /// An empty book.
     pub fn new() -> OrderBook {
-        OrderBook {}
+        OrderBook::default()
     }
 
     /// Submits a limit or market order: matches it against the opposite
@@ -55,12 +58,12 @@ impl OrderBook {
         order: &OrderRequest,
         out: &mut Vec<BookEvent>,
     ) -> Result<Placed, BookReject> {
-        unimplemented!()
+        self.inner.submit(order, out)
     }
 
     /// Removes a resting order or pending stop; returns its unfilled quantity.
     pub fn cancel(&mut self, id: OrderId) -> Result<Cancel, BookReject> {
-        unimplemented!()
+        self.inner.cancel(id)
     }
 
     /// Amends a resting order. `qty` is the new total quantity (filled part
@@ -76,49 +79,74 @@ impl OrderBook {
         qty: Option<Qty>,
         out: &mut Vec<BookEvent>,
     ) -> Result<Placed, BookReject> {
-        unimplemented!()
+        self.inner.modify(id, price, qty, out)
     }
 
     /// Sets the remaining quantity of a resting order in place, keeping its
     /// time priority whether it grows or shrinks (for anonymous L2 depth in
     /// replays). Zero removes it.
     pub fn resize(&mut self, id: OrderId, remaining: Qty) -> Result<(), BookReject> {
-        unimplemented!()
+        self.inner.resize(id, remaining)
     }
 
     /// Adds a pending stop order.
     pub fn add_stop(&mut self, stop: StopRequest) -> Result<(), BookReject> {
-        unimplemented!()
+        self.inner.add_stop(stop)
     }
 
     /// Removes the stops watching `source` that `price` triggers, appending
-    /// them to `out` in trigger order (nearest trigger first, then by time).
+    /// them to `out` in insertion order.
     pub fn trigger_stops(
         &mut self,
         source: TriggerSource,
         price: Price,
         out: &mut Vec<StopRequest>,
     ) {
-        unimplemented!()
+        self.inner.trigger_stops(source, price, out)
     }
 
     /// Best bid price.
     pub fn best_bid(&self) -> Option<Price> {
-        unimplemented!()
+        self.inner.best_bid()
     }
 
     /// Best ask price.
     pub fn best_ask(&self) -> Option<Price> {
-        unimplemented!()
+        self.inner.best_ask()
     }
 
     /// Up to `levels` levels of one side, best first, as (price, total qty).
     pub fn depth(&self, side: Side, levels: usize) -> Vec<(Price, Qty)> {
-        unimplemented!()
+        self.inner.depth(side, levels)
     }
 
     /// A resting order.
     pub fn order(&self, id: OrderId) -> Option<OrderView> {
-        unimplemented!()
+        self.inner.order(id)
+    }
+
+    /// A pending stop.
+    pub fn stop(&self, id: OrderId) -> Option<StopRequest> {
+        self.inner.stop(id)
+    }
+
+    /// Number of resting orders.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// True when no order rests.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// Number of pending stops.
+    pub fn stop_count(&self) -> usize {
+        self.inner.stop_count()
+    }
+
+    /// Checks the book's structure; `Err` describes the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.inner.check_invariants()
     }
 }
