@@ -10,7 +10,9 @@
 //! Must not: read or write files, or know where commands come from. It
 //! talks to the outside only through `apply` and the `EventSink`.
 
+mod cascade;
 mod market;
+mod metrics;
 mod orders;
 
 pub use market::Market;
@@ -20,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::{Instrument, InstrumentError};
 use crate::script::Command;
-use crate::types::{AccountId, OrderId, Side};
+use crate::types::{AccountId, OrderId, Price, Side};
 
 /// Why a command could not be run (an `error` event); nothing changed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -73,6 +75,10 @@ pub struct Engine {
     accounts: BTreeMap<AccountId, ()>,
     /// Reused buffer for book output.
     book_out: Vec<crate::book::BookEvent>,
+    /// Reused buffer for triggered stops.
+    stop_buf: Vec<crate::book::StopRequest>,
+    /// Stops triggered by this round, to run in the next.
+    pending_stops: Vec<(InstrumentIdx, crate::book::StopRequest)>,
 }
 
 impl Engine {
@@ -101,6 +107,11 @@ impl Engine {
     /// Emits an event into `sink` with this engine's instrument table.
     pub fn emit(&self, sink: &mut dyn EventSink, event: Event) {
         sink.emit(&event, &self.instruments);
+    }
+
+    /// The current mark of an instrument (none before the first price).
+    pub fn mark_of(&self, _inst: InstrumentIdx) -> Option<Price> {
+        None
     }
 
     fn market_of(&self, symbol: &str) -> Result<InstrumentIdx, EngineError> {

@@ -10,7 +10,7 @@ use crate::book::{
 };
 use crate::event::{Event, EventSink, InstrumentIdx, RejectReason};
 use crate::script::{OrderCommand, OrderType, Stp, Tif, TriggerBy};
-use crate::types::{Decimal, DecimalError, OrderId, Price, Qty};
+use crate::types::{Decimal, DecimalError, OrderId, Price, Qty, Side};
 
 fn qty_reject(e: DecimalError) -> RejectReason {
     match e {
@@ -118,6 +118,17 @@ impl Engine {
                 TriggerBy::Mark => TriggerSource::Mark,
                 TriggerBy::Last => TriggerSource::Last,
             };
+            let watched = match trigger_by {
+                TriggerSource::Last => self.markets[inst as usize].last,
+                TriggerSource::Mark => self.mark_of(inst),
+            };
+            let fires = |p: Price| match o.side {
+                Side::Buy => p >= trigger,
+                Side::Sell => p <= trigger,
+            };
+            if watched.is_some_and(fires) {
+                return self.reject(sink, o.id, RejectReason::WouldTrigger);
+            }
             let stop = StopRequest {
                 order: req,
                 trigger,
@@ -132,7 +143,8 @@ impl Engine {
             }
             return Ok(());
         }
-        self.submit(inst, &req, live, sink);
+        self.submit(inst, &req, live, true, sink);
+        self.settle(sink);
         Ok(())
     }
 
@@ -143,6 +155,7 @@ impl Engine {
         inst: InstrumentIdx,
         req: &OrderRequest,
         live: LiveOrder,
+        announce: bool,
         sink: &mut dyn EventSink,
     ) {
         let mut out = std::mem::take(&mut self.book_out);
@@ -150,7 +163,9 @@ impl Engine {
         let result = self.markets[inst as usize].book.submit(req, &mut out);
         match result {
             Ok(placed) => {
-                self.emit(sink, Event::Accepted { id: req.id });
+                if announce {
+                    self.emit(sink, Event::Accepted { id: req.id });
+                }
                 if placed.resting.0 > 0 {
                     self.orders.insert(req.id, live);
                 }
@@ -178,6 +193,7 @@ impl Engine {
                         self.orders.remove(&f.maker);
                     }
                     self.markets[inst as usize].last = Some(f.price);
+                    self.collect_stops(inst, TriggerSource::Last, f.price);
                     self.emit(
                         sink,
                         Event::Fill {
@@ -276,9 +292,13 @@ impl Engine {
                 }
                 self.apply_book_events(inst, &out, false, sink);
             }
-            Err(r) => return self.reject(sink, id, r.into()),
+            Err(r) => {
+                self.book_out = out;
+                return self.reject(sink, id, r.into());
+            }
         }
         self.book_out = out;
+        self.settle(sink);
         Ok(())
     }
 }
