@@ -11,6 +11,7 @@
 //! talks to the outside only through `apply` and the `EventSink`.
 
 mod cascade;
+mod funds;
 mod market;
 mod metrics;
 mod orders;
