@@ -34,9 +34,12 @@ mod testutil;
 
 pub use accounts::{Account, Accounts, FillResult, FundingResult, MarginMode};
 
+pub use adl::{adl_queue, AdlEntry};
 pub use error::MarginError;
 pub use marks::{MarkState, Marks};
 pub use position::{entry_price, Position};
+pub use solver::{bankruptcy_price, liq_bound, liq_price, LiqBound};
+pub use trigger::{brute_force_liquidatable, TriggerIndex};
 
 pub use valuation::{
     account_equity, account_liquidatable, available_balance, can_afford, checked_value,

@@ -28,7 +28,6 @@ pub fn btcusdt() -> Instrument {
 
 /// Binance ETHUSDT USDⓈ-M brackets (2021 table: cum 0, 15, 365, 5365,
 /// 35365, 135365, ...).
-#[allow(dead_code)] // used by the solver tests, next stage
 pub fn ethusdt() -> Instrument {
     inst(
         r#"{"symbol":"ETHUSDT","kind":"linear","tick":"0.01","lot":"0.001",

@@ -83,7 +83,6 @@ pub fn cmp_prod(a: i128, b: i128, c: i128, d: i128) -> Ordering {
 }
 
 /// Compares `a[0]*a[1]*a[2]*a[3]` with `b[0]*b[1]*b[2]*b[3]` exactly.
-#[allow(dead_code)] // used by the ADL ranking, next stage
 pub fn cmp_prod4(a: [i128; 4], b: [i128; 4]) -> Ordering {
     let s = |v: [i128; 4]| v.iter().map(|&x| sign(x)).product::<i8>();
     let (s1, s2) = (s(a), s(b));
