@@ -69,7 +69,14 @@ pub(super) struct CascadeState {
 
 impl CascadeState {
     /// Counts a liquidation fill.
-    pub fn record_fill(&mut self, inst: InstrumentIdx, side: Side, price: Price, qty: Qty, notional: Money) {
+    pub fn record_fill(
+        &mut self,
+        inst: InstrumentIdx,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        notional: Money,
+    ) {
         if let Some(m) = self.current.get_mut(&inst) {
             m.record_fill(side, price, qty, notional);
         }
@@ -79,7 +86,12 @@ impl CascadeState {
 impl Engine {
     /// Moves the stops of `source` that `price` triggers on `inst` into the
     /// queue of the next round.
-    pub(super) fn collect_stops(&mut self, inst: InstrumentIdx, source: TriggerSource, price: Price) {
+    pub(super) fn collect_stops(
+        &mut self,
+        inst: InstrumentIdx,
+        source: TriggerSource,
+        price: Price,
+    ) {
         if self.markets[inst as usize].halted {
             return;
         }
@@ -144,7 +156,7 @@ impl Engine {
     /// Re-keys an account in the trigger index without queuing it.
     pub(super) fn rekey_quiet(&mut self, idx: margin::AccountIdx) {
         let view = margin::Market::new(&self.instruments, &self.marks);
-        self.index.update(&self.accounts, idx, &view);
+        self.index.update(&self.accounts, &view, idx);
     }
 
     /// Runs rounds of triggered work until none is left, then closes the
@@ -211,13 +223,20 @@ impl Engine {
             let fund = self.funds.insurance(*inst);
             let report = m.report(number, step, mark_after, fund);
             let c = self.cascade.as_mut().expect("cascade checked above");
-            let totals = c.insts.get_mut(inst).expect("created with the step metrics");
+            let totals = c
+                .insts
+                .get_mut(inst)
+                .expect("created with the step metrics");
             totals.add_step(m, fund);
             let breaker = self.instruments[*inst as usize].breaker;
-            if let (Some(limit), Some(start), Some(now)) = (breaker.halt_move, totals.mark_start, mark_after) {
+            if let (Some(limit), Some(start), Some(now)) =
+                (breaker.halt_move, totals.mark_start, mark_after)
+            {
                 // |now - start| > limit x start, exactly.
-                let moved = (now.0 as i128 - start.0 as i128).abs() * crate::types::Rate::ONE.0 as i128;
-                if moved > limit.0 as i128 * start.0 as i128 && !self.markets[*inst as usize].halted {
+                let moved =
+                    (now.0 as i128 - start.0 as i128).abs() * crate::types::Rate::ONE.0 as i128;
+                if moved > limit.0 as i128 * start.0 as i128 && !self.markets[*inst as usize].halted
+                {
                     totals.halted = true;
                     halts.push(*inst);
                 }
@@ -287,16 +306,7 @@ impl Engine {
             self.pending_liqs.entry(u).or_insert(t);
         }
         if let Some(mark) = self.marks.mark(inst) {
-            let view = margin::Market::new(&self.instruments, &self.marks);
-            let mut hits = std::mem::take(&mut self.hits_buf);
-            hits.clear();
-            self.index.liquidatable_at(&self.accounts, inst, mark, &view, &mut hits);
-            for &(account, isolated) in &hits {
-                self.pending_liqs
-                    .entry(Unit { account, isolated })
-                    .or_insert(Trigger { inst, mark });
-            }
-            self.hits_buf = hits;
+            self.scan_index(inst, mark, None);
             let last = self.markets[inst as usize].last;
             self.collect_stops(inst, TriggerSource::Mark, mark);
             if let Some(p) = last {

@@ -16,7 +16,12 @@ fn money(d: Decimal, field: &str) -> Result<Money, EngineError> {
 
 impl Engine {
     /// `account`: creates an account holding `deposit`.
-    pub(super) fn open_account(&mut self, id: AccountId, deposit: Decimal, mode: ScriptMode) -> Result<(), EngineError> {
+    pub(super) fn open_account(
+        &mut self,
+        id: AccountId,
+        deposit: Decimal,
+        mode: ScriptMode,
+    ) -> Result<(), EngineError> {
         let amount = money(deposit, "deposit")?;
         if amount < Money::ZERO {
             return Err(EngineError::Invalid("deposit must not be negative".into()));
@@ -40,11 +45,18 @@ impl Engine {
 
     /// `deposit`: adds collateral; a withdrawal must leave initial margin
     /// covered, else it is rejected.
-    pub(super) fn deposit(&mut self, id: AccountId, amount: Decimal, sink: &mut dyn EventSink) -> Result<(), EngineError> {
+    pub(super) fn deposit(
+        &mut self,
+        id: AccountId,
+        amount: Decimal,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), EngineError> {
         let amount = money(amount, "amount")?;
         let idx = self.idx(id)?;
         if id == crate::types::STREET {
-            return Err(EngineError::Invalid("the street's collateral is unlimited".into()));
+            return Err(EngineError::Invalid(
+                "the street's collateral is unlimited".into(),
+            ));
         }
         if amount < Money::ZERO {
             let orders = self.open_orders_of(id, None);
@@ -64,15 +76,21 @@ impl Engine {
         }
         self.accounts.credit(idx, amount)?;
         self.funds.deposited += amount;
-        self.index.update(&self.accounts, idx, &self.view());
+        self.rekey(idx);
         Ok(())
     }
 
     /// `insurance`: tops up a fund from outside.
-    pub(super) fn top_up_insurance(&mut self, amount: Decimal, symbol: Option<&str>) -> Result<(), EngineError> {
+    pub(super) fn top_up_insurance(
+        &mut self,
+        amount: Decimal,
+        symbol: Option<&str>,
+    ) -> Result<(), EngineError> {
         let amount = money(amount, "amount")?;
         if amount < Money::ZERO {
-            return Err(EngineError::Invalid("insurance amount must not be negative".into()));
+            return Err(EngineError::Invalid(
+                "insurance amount must not be negative".into(),
+            ));
         }
         let inst = symbol.map(|s| self.market_of(s)).transpose()?;
         self.funds.top_up(inst, amount);
@@ -102,17 +120,28 @@ impl Engine {
                 return Err(EngineError::Invalid("margin must not be negative".into()));
             }
         }
-        self.accounts
-            .open_position(idx, inst, &self.instruments[inst as usize], q, entry, margin)?;
-        self.index.update(&self.accounts, idx, &self.view());
+        self.accounts.open_position(
+            idx,
+            inst,
+            &self.instruments[inst as usize],
+            q,
+            entry,
+            margin,
+        )?;
+        self.rekey(idx);
         Ok(())
     }
 
     /// `funding`: every position in the instrument pays (longs, for a
     /// positive rate) `rate x value at the mark` to the other side.
-    pub(super) fn settle_funding(&mut self, symbol: &str, rate: Decimal) -> Result<(), EngineError> {
+    pub(super) fn settle_funding(
+        &mut self,
+        symbol: &str,
+        rate: Decimal,
+    ) -> Result<(), EngineError> {
         let inst = self.market_of(symbol)?;
-        let rate = Rate::from_decimal(rate).map_err(|e| EngineError::Invalid(format!("rate: {e}")))?;
+        let rate =
+            Rate::from_decimal(rate).map_err(|e| EngineError::Invalid(format!("rate: {e}")))?;
         let Some(mark) = self.marks.mark(inst) else {
             return Err(EngineError::Invalid(format!(
                 "{symbol} has no mark yet: funding is settled at the mark"
@@ -122,14 +151,18 @@ impl Engine {
             .accounts
             .funding(inst, &self.instruments[inst as usize], rate, mark)?;
         for idx in result.touched {
-            self.index.update(&self.accounts, idx, &self.view());
+            self.rekey_quiet(idx);
             self.queue_if_liquidatable(idx, Trigger { inst, mark });
         }
         Ok(())
     }
 
     /// Queues every liquidatable unit of account `idx` (exact test).
-    pub(super) fn queue_if_liquidatable(&mut self, idx: crate::margin::AccountIdx, trigger: Trigger) {
+    pub(super) fn queue_if_liquidatable(
+        &mut self,
+        idx: crate::margin::AccountIdx,
+        trigger: Trigger,
+    ) {
         let view = self.view();
         let Ok(acct) = self.accounts.account(idx) else {
             return;

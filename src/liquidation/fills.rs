@@ -72,7 +72,13 @@ impl Engine {
     }
 
     /// One fill: event, positions, fees, mark. Returns its notional.
-    fn apply_fill(&mut self, inst: InstrumentIdx, f: &Fill, liquidation: bool, sink: &mut dyn EventSink) -> Money {
+    fn apply_fill(
+        &mut self,
+        inst: InstrumentIdx,
+        f: &Fill,
+        liquidation: bool,
+        sink: &mut dyn EventSink,
+    ) -> Money {
         if f.maker_remaining.0 == 0 {
             self.forget_order(f.maker);
         }
@@ -98,7 +104,11 @@ impl Engine {
         };
         let (taker_fee, maker_fee) = (spec.taker_fee, spec.maker_fee);
         let sides = [
-            (f.taker_account, taker_delta, if liquidation { None } else { Some(taker_fee) }),
+            (
+                f.taker_account,
+                taker_delta,
+                if liquidation { None } else { Some(taker_fee) },
+            ),
             (f.maker_account, -taker_delta, Some(maker_fee)),
         ];
         for (account, delta, fee_rate) in sides {
@@ -127,7 +137,13 @@ impl Engine {
 
     /// Moves `delta` lots of `inst` at `price` into account `idx`'s
     /// position, funding an isolated increase from its balance.
-    pub(super) fn book_fill(&mut self, idx: AccountIdx, inst: InstrumentIdx, delta: Qty, price: Price) {
+    pub(super) fn book_fill(
+        &mut self,
+        idx: AccountIdx,
+        inst: InstrumentIdx,
+        delta: Qty,
+        price: Price,
+    ) {
         let spec = &self.instruments[inst as usize];
         match self.accounts.apply_fill(idx, inst, spec, delta, price) {
             Ok(r) if r.opened.0 > 0 => {
@@ -151,7 +167,7 @@ impl Engine {
             return;
         }
         let view = margin::Market::new(&self.instruments, &self.marks);
-        self.index.update(&self.accounts, idx, &view);
+        self.index.update(&self.accounts, &view, idx);
         let inst_mark = self
             .accounts
             .account(idx)
@@ -164,14 +180,31 @@ impl Engine {
     }
 
     /// A new mark: emit it, then queue what it triggers.
-    pub(super) fn mark_changed(&mut self, inst: InstrumentIdx, mark: Price, sink: &mut dyn EventSink) {
+    pub(super) fn mark_changed(
+        &mut self,
+        inst: InstrumentIdx,
+        mark: Price,
+        sink: &mut dyn EventSink,
+    ) {
         self.emit(sink, Event::Mark { inst, price: mark });
         self.collect_stops(inst, TriggerSource::Mark, mark);
+        let from = self.markets[inst as usize].scanned.replace(mark);
+        self.scan_index(inst, mark, from);
+    }
+
+    /// Queues the units the trigger index finds liquidatable after the
+    /// mark of `inst` moved from `from` to `mark` (`None`: everything).
+    pub(super) fn scan_index(&mut self, inst: InstrumentIdx, mark: Price, from: Option<Price>) {
         let view = margin::Market::new(&self.instruments, &self.marks);
         let mut hits = std::mem::take(&mut self.hits_buf);
         hits.clear();
-        self.index.on_mark(&self.accounts, inst, mark, &view, &mut hits);
-        for &(account, isolated) in &hits {
+        self.index
+            .on_mark_move(&self.accounts, &view, inst, from, &mut hits);
+        for &account in &hits {
+            let isolated = match self.accounts.account(account).map(|a| a.mode()) {
+                Ok(margin::MarginMode::Isolated) => Some(inst),
+                _ => None,
+            };
             self.pending_liqs
                 .entry(Unit { account, isolated })
                 .or_insert(Trigger { inst, mark });
@@ -190,7 +223,12 @@ impl Engine {
 
     /// Cancels `account`'s reduce-only orders on `inst` that would no longer
     /// reduce its position, and shrinks those larger than the position.
-    fn trim_reduce_only(&mut self, account: AccountId, inst: InstrumentIdx, sink: &mut dyn EventSink) {
+    fn trim_reduce_only(
+        &mut self,
+        account: AccountId,
+        inst: InstrumentIdx,
+        sink: &mut dyn EventSink,
+    ) {
         let Some(ids) = self.account_orders.get(&account) else {
             return;
         };

@@ -139,7 +139,7 @@ pub struct Engine {
     /// Called between cascade steps (stress liquidity response).
     step_hook: Option<Box<dyn StepHook>>,
     /// Reused buffer for trigger-index hits.
-    hits_buf: Vec<(AccountIdx, Option<InstrumentIdx>)>,
+    hits_buf: Vec<AccountIdx>,
     /// Internal arithmetic faults (overflow in a ledger update); always 0
     /// unless something is broken. Tests assert it.
     faults: u64,
@@ -153,6 +153,12 @@ impl std::fmt::Debug for Engine {
             .field("orders", &self.orders.len())
             .field("cascades", &self.cascades)
             .finish()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
     }
 }
 
@@ -240,10 +246,7 @@ impl Engine {
     /// All money held (accounts, insurance funds, fee pool) minus all money
     /// brought in from outside. Zero unless something is broken.
     pub fn conservation_residual(&self) -> Money {
-        let held = self
-            .accounts
-            .total_money()
-            .unwrap_or(Money(i128::MAX));
+        let held = self.accounts.total_money().unwrap_or(Money(i128::MAX));
         held + self.funds.total() - self.funds.deposited
     }
 
@@ -289,7 +292,9 @@ impl Engine {
             Command::Instrument(spec) => self.define_instrument(spec),
             Command::Account { id, deposit, mode } => self.open_account(*id, *deposit, *mode),
             Command::Deposit { account, amount } => self.deposit(*account, *amount, sink),
-            Command::Insurance { amount, symbol } => self.top_up_insurance(*amount, symbol.as_deref()),
+            Command::Insurance { amount, symbol } => {
+                self.top_up_insurance(*amount, symbol.as_deref())
+            }
             Command::Position {
                 account,
                 symbol,
@@ -340,7 +345,10 @@ impl Engine {
         }
     }
 
-    fn define_instrument(&mut self, spec: &crate::instrument::InstrumentSpec) -> Result<(), EngineError> {
+    fn define_instrument(
+        &mut self,
+        spec: &crate::instrument::InstrumentSpec,
+    ) -> Result<(), EngineError> {
         if self.symbols.contains_key(&spec.symbol) {
             return Err(EngineError::DuplicateSymbol(spec.symbol.clone()));
         }
@@ -349,14 +357,18 @@ impl Engine {
         self.symbols.insert(spec.symbol.clone(), idx);
         self.marks.push(inst.mark);
         self.funds.add_instrument(idx);
-        self.index.add_instrument(idx);
         self.instruments.push(inst.clone());
         self.markets.push(Market::new(inst));
         Ok(())
     }
 
     /// Converts a script price to ticks, as an error (not a rejection).
-    fn price_of(&self, inst: InstrumentIdx, d: crate::types::Decimal, field: &str) -> Result<Price, EngineError> {
+    fn price_of(
+        &self,
+        inst: InstrumentIdx,
+        d: crate::types::Decimal,
+        field: &str,
+    ) -> Result<Price, EngineError> {
         self.instruments[inst as usize]
             .price(d)
             .map_err(|e| EngineError::Invalid(format!("{field}: {e}")))

@@ -15,7 +15,12 @@ use crate::types::{AccountId, Decimal, OrderId, Price, Qty, Side, STREET};
 
 impl Engine {
     /// Emits a `rejected` event; the command itself ran (so `Ok`).
-    fn reject(&self, sink: &mut dyn EventSink, id: OrderId, reason: RejectReason) -> Result<(), EngineError> {
+    fn reject(
+        &self,
+        sink: &mut dyn EventSink,
+        id: OrderId,
+        reason: RejectReason,
+    ) -> Result<(), EngineError> {
         self.emit(sink, Event::Rejected { id, reason });
         Ok(())
     }
@@ -23,7 +28,10 @@ impl Engine {
     /// Records a live order.
     pub(super) fn track_order(&mut self, id: OrderId, live: LiveOrder) {
         self.orders.insert(id, live);
-        self.account_orders.entry(live.account).or_default().push(id);
+        self.account_orders
+            .entry(live.account)
+            .or_default()
+            .push(id);
     }
 
     /// Forgets a finished order.
@@ -40,7 +48,11 @@ impl Engine {
 
     /// The open orders of an account as initial margin sees them
     /// (reduce-only orders need none).
-    pub(super) fn open_orders_of(&self, account: AccountId, except: Option<OrderId>) -> Vec<OpenOrder> {
+    pub(super) fn open_orders_of(
+        &self,
+        account: AccountId,
+        except: Option<OrderId>,
+    ) -> Vec<OpenOrder> {
         let Some(ids) = self.account_orders.get(&account) else {
             return Vec::new();
         };
@@ -56,11 +68,25 @@ impl Engine {
                 } else {
                     self.markets[o.inst as usize].book.order(*id)?.remaining
                 };
+                // A stop is valued at the mark; before there is one, at the
+                // last trade or the best opposite price; with none of those
+                // there is nothing it could fill against yet.
+                let price = match (o.stop, o.price) {
+                    (false, p) => p,
+                    (true, _) => {
+                        let m = &self.markets[o.inst as usize];
+                        let opposite = match o.side {
+                            Side::Buy => m.book.best_ask(),
+                            Side::Sell => m.book.best_bid(),
+                        };
+                        Some(self.marks.mark(o.inst).or(m.last).or(opposite)?)
+                    }
+                };
                 Some(OpenOrder {
                     inst: o.inst,
                     side: o.side,
                     qty,
-                    price: if o.stop { None } else { o.price },
+                    price,
                 })
             })
             .collect()
@@ -68,7 +94,10 @@ impl Engine {
 
     /// True when `price` is outside the instrument's band around the mark.
     fn outside_band(&self, inst: InstrumentIdx, price: Price) -> bool {
-        let (Some(band), Some(mark)) = (self.instruments[inst as usize].price_band, self.marks.mark(inst)) else {
+        let (Some(band), Some(mark)) = (
+            self.instruments[inst as usize].price_band,
+            self.marks.mark(inst),
+        ) else {
             return false;
         };
         // |price - mark| > band * mark, exactly (band in 10^-12 units).
@@ -77,7 +106,11 @@ impl Engine {
     }
 
     /// Runs an `order` command.
-    pub(super) fn place_order(&mut self, o: &OrderCommand, sink: &mut dyn EventSink) -> Result<(), EngineError> {
+    pub(super) fn place_order(
+        &mut self,
+        o: &OrderCommand,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), EngineError> {
         // Structure first: a malformed command is an error, not a rejection.
         let (needs_price, needs_trigger) = match o.order_type {
             OrderType::Limit => (true, false),
@@ -136,7 +169,10 @@ impl Engine {
             return self.reject(sink, o.id, RejectReason::TooLarge);
         }
         let stop = trigger.is_some();
-        if !o.reduce_only && o.account != STREET && !self.affordable(acct_idx, o.account, inst, o.side, qty, price, None) {
+        if !o.reduce_only
+            && o.account != STREET
+            && !self.affordable(acct_idx, o.account, inst, o.side, qty, price, None)
+        {
             return self.reject(sink, o.id, RejectReason::InsufficientMargin);
         }
         let req = OrderRequest {
@@ -289,7 +325,11 @@ impl Engine {
     }
 
     /// Runs a `cancel` command.
-    pub(super) fn cancel_order(&mut self, id: OrderId, sink: &mut dyn EventSink) -> Result<(), EngineError> {
+    pub(super) fn cancel_order(
+        &mut self,
+        id: OrderId,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), EngineError> {
         let Some(live) = self.orders.get(&id).copied() else {
             return self.reject(sink, id, RejectReason::UnknownOrder);
         };
@@ -345,16 +385,31 @@ impl Engine {
             let grows = new_price != view.price || new_remaining > view.remaining;
             let affordable = |e: &Engine| {
                 e.accounts.idx_of(live.account).is_some_and(|idx| {
-                    e.affordable(idx, live.account, inst, live.side, new_remaining, Some(new_price), Some(id))
+                    e.affordable(
+                        idx,
+                        live.account,
+                        inst,
+                        live.side,
+                        new_remaining,
+                        Some(new_price),
+                        Some(id),
+                    )
                 })
             };
-            if grows && new_remaining.0 > 0 && !live.reduce_only && live.account != STREET && !affordable(self) {
+            if grows
+                && new_remaining.0 > 0
+                && !live.reduce_only
+                && live.account != STREET
+                && !affordable(self)
+            {
                 return self.reject(sink, id, RejectReason::InsufficientMargin);
             }
         }
         let mut out = std::mem::take(&mut self.book_out);
         out.clear();
-        let result = self.markets[inst as usize].book.modify(id, price, qty, &mut out);
+        let result = self.markets[inst as usize]
+            .book
+            .modify(id, price, qty, &mut out);
         match result {
             Ok(_) => {
                 self.emit(sink, Event::Accepted { id });

@@ -98,14 +98,21 @@ impl Engine {
             if waits || again.unwrap_or(false) {
                 let inst = unit.isolated.unwrap_or(last);
                 let mark = self.marks.mark(inst).unwrap_or(trigger.mark);
-                self.pending_liqs.entry(unit).or_insert(Trigger { inst, mark });
+                self.pending_liqs
+                    .entry(unit)
+                    .or_insert(Trigger { inst, mark });
             }
         }
     }
 
     /// Cancels the account's live orders (on `only` when given) with
     /// reason `liquidation`.
-    fn cancel_for_liquidation(&mut self, account: AccountId, only: Option<InstrumentIdx>, sink: &mut dyn EventSink) {
+    fn cancel_for_liquidation(
+        &mut self,
+        account: AccountId,
+        only: Option<InstrumentIdx>,
+        sink: &mut dyn EventSink,
+    ) {
         let Some(ids) = self.account_orders.get(&account) else {
             return;
         };
@@ -149,9 +156,8 @@ impl Engine {
             return None;
         }
         let side = if q.0 > 0 { Side::Sell } else { Side::Buy };
-        let spec = &self.instruments[inst as usize];
-        let policy = spec.liquidation;
-        let breaker = spec.breaker;
+        let policy = self.instruments[inst as usize].liquidation;
+        let breaker = self.instruments[inst as usize].breaker;
         let bankruptcy = self.bankruptcy(idx, inst);
         let mut close = match policy.mode {
             LiquidationMode::Full => q.abs(),
@@ -160,7 +166,9 @@ impl Engine {
         self.ensure_step_metrics(inst);
         if let Some(cap) = breaker.step_notional_cap {
             let used = self.step_notional(inst);
-            let per_lot = spec.notional(Qty(1), mark).max(Money(1));
+            let per_lot = self.instruments[inst as usize]
+                .notional(Qty(1), mark)
+                .max(Money(1));
             let left = cap - used;
             if left <= Money::ZERO {
                 return None;
@@ -168,7 +176,11 @@ impl Engine {
             let lots = (left.0 / per_lot.0).max(1);
             close = close.min(Qty(lots.min(i64::MAX as i128) as i64));
         }
-        let trigger_mark = if trigger.inst == inst { trigger.mark } else { mark };
+        let trigger_mark = if trigger.inst == inst {
+            trigger.mark
+        } else {
+            mark
+        };
         let limit = match policy.price_limit {
             PriceLimit::Bankruptcy => bankruptcy.map(|bp| limit_tick(bp, side)),
             PriceLimit::None => None,
@@ -246,7 +258,9 @@ impl Engine {
     /// `inst`, in ticks.
     fn bankruptcy(&self, idx: AccountIdx, inst: InstrumentIdx) -> Option<Ratio> {
         let acct = self.accounts.account(idx).ok()?;
-        margin::bankruptcy_price(acct, inst, &self.view()).ok().flatten()
+        margin::bankruptcy_price(acct, inst, &self.view())
+            .ok()
+            .flatten()
     }
 
     /// Partial mode: the fewest lots that, closed at the mark, bring the
@@ -256,7 +270,10 @@ impl Engine {
         let spec = &self.instruments[inst as usize];
         let size = q.abs();
         let frac = spec.liquidation.max_fraction.0 as i128;
-        let cap = Qty(div_ceil(size.0 as i128 * frac, crate::types::Rate::ONE.0 as i128).clamp(1, size.0 as i128) as i64);
+        let cap = Qty(
+            div_ceil(size.0 as i128 * frac, crate::types::Rate::ONE.0 as i128)
+                .clamp(1, size.0 as i128) as i64,
+        );
         let view = self.view();
         let Ok(acct) = self.accounts.account(unit.account) else {
             return cap;
@@ -296,7 +313,12 @@ impl Engine {
 
     /// Takes the liquidation fee (rate x filled notional, capped at the
     /// unit's equity left) into the insurance fund.
-    fn charge_liquidation_fee(&mut self, unit: Unit, inst: InstrumentIdx, filled_notional: Money) -> Money {
+    fn charge_liquidation_fee(
+        &mut self,
+        unit: Unit,
+        inst: InstrumentIdx,
+        filled_notional: Money,
+    ) -> Money {
         let rate = self.instruments[inst as usize].liquidation_fee;
         let full = rate.apply(filled_notional);
         if full <= Money::ZERO {
@@ -306,7 +328,8 @@ impl Engine {
         let Ok(acct) = self.accounts.account(unit.account) else {
             return Money::ZERO;
         };
-        let isolated_open = unit.isolated.is_some() && acct.position(inst).is_some_and(|p| p.qty.0 != 0);
+        let isolated_open =
+            unit.isolated.is_some() && acct.position(inst).is_some_and(|p| p.qty.0 != 0);
         let equity = match (unit.isolated, isolated_open) {
             (Some(_), true) | (None, _) => margin::unit_equity_maint(acct, inst, &view)
                 .ok()
@@ -386,7 +409,14 @@ impl Engine {
 
     /// What closing `x` lots at the mark instead of at the bankruptcy price
     /// is worth to the fund (negative: it costs the fund).
-    fn takeover_value(&self, inst: InstrumentIdx, side: Side, x: Qty, mark: Price, bp: Price) -> Money {
+    fn takeover_value(
+        &self,
+        inst: InstrumentIdx,
+        side: Side,
+        x: Qty,
+        mark: Price,
+        bp: Price,
+    ) -> Money {
         let spec = &self.instruments[inst as usize];
         let delta = if side == Side::Sell { -x } else { x };
         spec.fill_cash(delta, mark) - spec.fill_cash(delta, bp)
@@ -394,7 +424,14 @@ impl Engine {
 
     /// The most lots (up to `rest`) the fund can take over without going
     /// below zero.
-    fn fund_capacity(&self, inst: InstrumentIdx, side: Side, rest: Qty, mark: Price, bp: Price) -> Qty {
+    fn fund_capacity(
+        &self,
+        inst: InstrumentIdx,
+        side: Side,
+        rest: Qty,
+        mark: Price,
+        bp: Price,
+    ) -> Qty {
         let fund = self.funds.insurance(inst);
         if self.takeover_value(inst, side, rest, mark, bp) + fund >= Money::ZERO {
             return rest;
@@ -414,7 +451,15 @@ impl Engine {
     /// The fund takes `x` lots at the bankruptcy price and passes them to
     /// the street at the mark: the account's position moves to the street
     /// at the mark, and the account pays the fund the difference.
-    fn fund_takeover(&mut self, idx: AccountIdx, inst: InstrumentIdx, side: Side, x: Qty, mark: Price, bp: Price) {
+    fn fund_takeover(
+        &mut self,
+        idx: AccountIdx,
+        inst: InstrumentIdx,
+        side: Side,
+        x: Qty,
+        mark: Price,
+        bp: Price,
+    ) {
         if x.0 <= 0 {
             return;
         }
@@ -440,10 +485,11 @@ impl Engine {
         bp: Price,
         sink: &mut dyn EventSink,
     ) -> Qty {
-        let liquidated_long = side == Side::Sell;
-        let queue = margin::adl_queue(&self.accounts, inst, liquidated_long, idx, &self.view());
+        let queue = margin::adl_queue(&self.accounts, &self.view(), inst, side.opposite(), idx)
+            .unwrap_or_default();
         let mut done = Qty::ZERO;
-        for (cp, cp_qty) in queue {
+        for entry in queue {
+            let (cp, cp_qty) = (entry.idx, entry.qty);
             if done >= rest {
                 break;
             }

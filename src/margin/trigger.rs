@@ -196,6 +196,25 @@ impl TriggerIndex {
         inst: InstIdx,
         out: &mut Vec<AccountIdx>,
     ) {
+        self.on_mark_move(accounts, market, inst, None, out);
+    }
+
+    /// Like [`TriggerIndex::on_mark`], but only the keys the mark crossed
+    /// on its way from `from` to the new mark are scanned (longs for a
+    /// fall, shorts for a rise): the units keyed beyond `from` were found
+    /// when the mark got there, and a unit re-keyed since was checked by
+    /// whoever re-keyed it. This keeps a cascade, whose every fill moves
+    /// the mark a little, at O(log n + k) per move with k the units newly
+    /// crossed, instead of re-finding every unit still waiting for its
+    /// turn. `from: None` (or equal to the mark) scans everything.
+    pub fn on_mark_move(
+        &mut self,
+        accounts: &Accounts,
+        market: &Market,
+        inst: InstIdx,
+        from: Option<crate::types::Price>,
+        out: &mut Vec<AccountIdx>,
+    ) {
         let Some(mark) = market.mark(inst) else {
             return;
         };
@@ -215,6 +234,12 @@ impl TriggerIndex {
         let m = mark.0 as f64;
         let lo = OrderedFloat(m * (1.0 - SCAN_EPS));
         let hi = OrderedFloat(m * (1.0 + SCAN_EPS));
+        let (scan_below, scan_above) = match from {
+            Some(f) if f < mark => (false, true),
+            Some(f) if f > mark => (true, false),
+            _ => (true, true),
+        };
+        let from_f = from.filter(|f| *f != mark).map(|f| f.0 as f64);
         let start = out.len();
         let t = &self.trees[i];
         let check = |a: AccountIdx| {
@@ -222,14 +247,26 @@ impl TriggerIndex {
                 .get(a)
                 .is_some_and(|acct| unit_liquidatable(acct, inst, market).unwrap_or(true))
         };
-        for &(_, a) in t.below.range((lo, 0)..) {
-            if check(a) {
-                out.push(a);
+        if scan_below {
+            // Longs keyed in [mark, from], widened.
+            let top = from_f.map_or(OrderedFloat(f64::INFINITY), |f| {
+                OrderedFloat(f * (1.0 + SCAN_EPS))
+            });
+            for &(_, a) in t.below.range((lo, 0)..=(top, AccountIdx::MAX)) {
+                if check(a) {
+                    out.push(a);
+                }
             }
         }
-        for &(_, a) in t.above.range(..=(hi, AccountIdx::MAX)) {
-            if check(a) {
-                out.push(a);
+        if scan_above {
+            // Shorts keyed in [from, mark], widened.
+            let bottom = from_f.map_or(OrderedFloat(f64::NEG_INFINITY), |f| {
+                OrderedFloat(f * (1.0 - SCAN_EPS))
+            });
+            for &(_, a) in t.above.range((bottom, 0)..=(hi, AccountIdx::MAX)) {
+                if check(a) {
+                    out.push(a);
+                }
             }
         }
         out[start..].sort_unstable();
