@@ -10,6 +10,7 @@
 //! Those belong to the engine (`liquidation`) and the readers (`replay`).
 
 mod arena;
+pub mod fuzzing;
 mod index;
 mod invariants;
 pub mod ladder;
