@@ -99,6 +99,11 @@ impl std::fmt::Debug for ReplayStream {
 }
 
 impl ReplayStream {
+    /// Counters of the whole stream (all files, plus crossed books).
+    pub fn stats(&self) -> ReplayStats {
+        self.inner.stats()
+    }
+
     /// Counters of each file, in the order the paths were given.
     pub fn per_file(&self) -> Vec<(String, ReplayStats)> {
         self.inner.inner().per_source()
