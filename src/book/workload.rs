@@ -10,6 +10,14 @@
 //! so every cancel and move names an order that is resting at that point,
 //! and a move carries the order's unfilled quantity (engines without an
 //! amend express a move as cancel + new with that quantity).
+//!
+//! An order that crosses is priced at the level where the opposite depth
+//! covers its quantity, so it fills in full before its limit price could
+//! stop it (only an IOC larger than the whole opposite side is cut short,
+//! by the side running out). Reason: matchcore 0.4 matches a crossing limit
+//! order without its limit price (`submit_crossable_order` and the amend
+//! path call `match_order` with `None`), so a stream in which limits bind
+//! would make it do different work from the other engines.
 
 use std::collections::HashMap;
 
@@ -170,13 +178,26 @@ impl Gen {
         }
     }
 
-    /// A price that crosses the opposite best by up to 3 ticks.
-    fn aggressive_price(&mut self, side: Side) -> i64 {
-        let through = self.rng.below(4) as i64;
-        match side {
-            Side::Buy => self.book.best_ask().map_or(MID + 1, |p| p.0) + through,
-            Side::Sell => self.book.best_bid().map_or(MID - 1, |p| p.0) - through,
+    /// The opposite-side price at which the quantity from the top reaches
+    /// `qty`: an order of `qty` limited there fills in full without its
+    /// limit ever stopping it. `None` when the side holds less.
+    fn sweep_price(&self, side: Side, qty: i64) -> Option<i64> {
+        let mut acc = 0;
+        for (p, q) in self.book.levels(side.opposite()) {
+            acc += q.0;
+            if acc >= qty {
+                return Some(p.0);
+            }
         }
+        None
+    }
+
+    /// The worst price of the opposite side (or the centre when empty).
+    fn far_price(&self, side: Side) -> i64 {
+        self.book
+            .levels(side.opposite())
+            .last()
+            .map_or(MID, |(p, _)| p.0)
     }
 
     fn add_live(&mut self, id: OrderId) {
@@ -228,16 +249,16 @@ impl Gen {
 
     fn limit(&mut self, aggressive: bool) -> WorkOp {
         let side = self.side();
-        let price = if aggressive {
-            self.aggressive_price(side)
-        } else {
-            self.passive_price(side)
+        let qty = self.qty();
+        let price = match aggressive.then(|| self.sweep_price(side, qty)).flatten() {
+            Some(p) => p,
+            None => self.passive_price(side),
         };
         WorkOp::Limit {
             id: self.new_id(),
             side,
             price,
-            qty: self.qty(),
+            qty,
         }
     }
 
@@ -245,7 +266,6 @@ impl Gen {
     /// lots of the top level).
     fn ioc(&mut self, k: usize) -> WorkOp {
         let side = self.side();
-        let price = self.aggressive_price(side);
         let opp = side.opposite();
         let mut qty = 0;
         for (_, q) in self.book.levels(opp).take(k.max(1)) {
@@ -254,11 +274,16 @@ impl Gen {
         if k == 0 {
             qty = qty.min(1 + self.rng.below(5) as i64);
         }
+        let qty = qty.max(1);
+        let price = match self.sweep_price(side, qty) {
+            Some(p) => p,
+            None => self.far_price(side),
+        };
         WorkOp::Ioc {
             id: self.new_id(),
             side,
             price,
-            qty: qty.max(1),
+            qty,
         }
     }
 
@@ -281,10 +306,13 @@ impl Gen {
     /// cross the spread.
     fn moved(&mut self, aggressive_pct: u64) -> Option<WorkOp> {
         let (id, side, old, remaining) = self.pick_live()?;
-        let mut price = if self.rng.below(100) < aggressive_pct {
-            self.aggressive_price(side)
-        } else {
-            self.passive_price(side)
+        let aggressive = self.rng.below(100) < aggressive_pct;
+        let mut price = match aggressive
+            .then(|| self.sweep_price(side, remaining))
+            .flatten()
+        {
+            Some(p) => p,
+            None => self.passive_price(side),
         };
         if price == old {
             price += match side {
