@@ -14,7 +14,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cascade::book::ladder::{BTreeLadder, Ladder, SortedVecLadder};
+use cascade::book::ladder::{BTreeLadder, DenseLadder, Ladder, SortedVecLadder};
 use cascade::book::workload::{generate, run_all, run_op, Mix, WorkOp, Workload};
 use cascade::book::OrderBook;
 use criterion::{BatchSize, Criterion, Throughput};
@@ -131,7 +131,8 @@ fn main() {
             let mut out = Vec::new();
             let a = run_all(&mut prefilled::<SortedVecLadder>(w), &w.ops, &mut out);
             let b = run_all(&mut prefilled::<BTreeLadder>(w), &w.ops, &mut out);
-            assert_eq!((a, b), (w.filled, w.filled));
+            let d = run_all(&mut prefilled::<DenseLadder>(w), &w.ops, &mut out);
+            assert_eq!((a, b, d), (w.filled, w.filled, w.filled));
         }
         return;
     }
@@ -139,6 +140,7 @@ fn main() {
     for w in &loads {
         bench_layout::<SortedVecLadder>(&mut c, w, "sorted_vec");
         bench_layout::<BTreeLadder>(&mut c, w, "btree");
+        bench_layout::<DenseLadder>(&mut c, w, "dense");
     }
     c.final_summary();
     println!(
@@ -149,5 +151,6 @@ fn main() {
     for w in &loads {
         latency_report::<SortedVecLadder>(w, "sorted_vec", 11);
         latency_report::<BTreeLadder>(w, "btree", 11);
+        latency_report::<DenseLadder>(w, "dense", 11);
     }
 }

@@ -6,6 +6,7 @@
 //! cargo run --release --example sidebyside            # both mixes
 //! cargo run --release --example sidebyside -- --ops 200000 --reps 9
 //! cargo run --release --example sidebyside -- --moves-as-cancel-new
+//! cargo run --release --example sidebyside -- --only cascade   # profiling
 //! ```
 //!
 //! Prints one JSON line per mix with each engine's ops/s (median of the
@@ -497,9 +498,24 @@ fn main() {
     let reps: usize = arg("--reps", 7);
     let seed: u64 = arg("--seed", 0x00C0_FFEE);
     let cancel_new = std::env::args().any(|a| a == "--moves-as-cancel-new");
+    let only: String = arg("--only", String::new());
     let mut ok = true;
     for mix in [Mix::ExchangeCore, Mix::Replay] {
         let w = generate(mix, n, seed);
+        if only == Cascade::NAME {
+            // One engine alone, e.g. under a profiler.
+            let mut c = Runner::new(Cascade { out: Vec::new() }, &w, cancel_new);
+            for _ in 0..reps {
+                c.rep();
+            }
+            println!(
+                "{} cascade {:.0} ops/s filled {}",
+                mix.name(),
+                c.median(),
+                c.filled
+            );
+            continue;
+        }
         let mut c = Runner::new(Cascade { out: Vec::new() }, &w, cancel_new);
         let mut m = Runner::new(Matchcore, &w, cancel_new);
         let mut l = Runner::new(Lobster, &w, cancel_new);

@@ -27,6 +27,7 @@ impl<L: Ladder> OrderBook<L> {
         let mut levels_seen = 0usize;
         for side in [Side::Buy, Side::Sell] {
             let ladder = self.ladder(side);
+            ladder.check()?;
             let mut prev_price = None;
             for (price, lvl) in ladder.iter() {
                 levels_seen += 1;

@@ -11,7 +11,7 @@
 
 use super::arena::{Arena, NIL};
 use super::index::IdIndex;
-use super::ladder::{Ladder, SortedVecLadder};
+use super::ladder::{DenseLadder, Ladder};
 use super::level::Level;
 use super::matching::crosses;
 use super::resting::OrderNode;
@@ -45,7 +45,7 @@ use crate::types::{OrderId, Price, Qty, Side};
 /// `L` is the ladder layout (one side's price levels); the default won the
 /// benchmarks, the others exist to be measured against it.
 #[derive(Clone, Debug)]
-pub struct OrderBook<L: Ladder = SortedVecLadder> {
+pub struct OrderBook<L: Ladder = DenseLadder> {
     /// Resting orders.
     pub(super) orders: Arena<OrderNode>,
     /// Price levels of both sides.
