@@ -247,10 +247,8 @@ pub fn check_ops(ops: &[Op]) -> Result<(), String> {
                     *ledger.open.entry(id).or_insert(0) += (new_rem - b.remaining.0) as i128;
                 }
             }
-            (Op::Cancel(_), Outcome::Cancel(Ok(c))) => {
-                if before.is_some() {
-                    ledger.take(id, c.remaining.0, "user cancel").map_err(ctx)?;
-                }
+            (Op::Cancel(_), Outcome::Cancel(Ok(c))) if before.is_some() => {
+                ledger.take(id, c.remaining.0, "user cancel").map_err(ctx)?;
             }
             (Op::Resize { remaining, .. }, Outcome::Unit(Ok(()))) => {
                 ledger.open.insert(id, remaining.0 as i128);
@@ -405,7 +403,7 @@ impl Bytes<'_> {
             Some(self.price())
         };
         let tif = match (kind >> 3) % 6 {
-            0 | 1 | 2 => TimeInForce::Gtc,
+            0..=2 => TimeInForce::Gtc,
             3 => TimeInForce::Ioc,
             4 => TimeInForce::Fok,
             _ => TimeInForce::PostOnly,

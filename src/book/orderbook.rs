@@ -71,6 +71,12 @@ impl OrderBook {
     pub fn new() -> OrderBook {
         OrderBook::empty()
     }
+
+    /// An empty book with room for `orders` resting orders (and as many
+    /// price levels) before it allocates.
+    pub fn with_capacity(orders: usize) -> OrderBook {
+        OrderBook::empty_with_capacity(orders)
+    }
 }
 
 /// A level total as the public `Qty`, saturated at `i64::MAX`.
@@ -82,12 +88,18 @@ pub(super) fn saturate(total: i128) -> Qty {
 impl<L: Ladder> OrderBook<L> {
     /// An empty book with ladder layout `L`.
     pub fn empty() -> Self {
+        Self::empty_with_capacity(0)
+    }
+
+    /// An empty book with room for `orders` resting orders (and as many
+    /// price levels) before it allocates, with ladder layout `L`.
+    pub fn empty_with_capacity(orders: usize) -> Self {
         OrderBook {
-            orders: Arena::default(),
-            levels: Arena::default(),
+            orders: Arena::with_capacity(orders),
+            levels: Arena::with_capacity(orders),
             bids: L::new(Side::Buy),
             asks: L::new(Side::Sell),
-            index: IdIndex::default(),
+            index: IdIndex::with_capacity(orders),
             stops: StopBook::default(),
         }
     }

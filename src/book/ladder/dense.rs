@@ -44,6 +44,10 @@ pub struct DenseLadder {
     best_ix: Option<usize>,
     /// Levels outside the window: key `price ^ mask` -> handle (best last).
     far: BTreeMap<i64, u32>,
+    /// The previous window's buffers, reused by the next re-centring so
+    /// that a drifting market does not allocate once the window's size is
+    /// settled.
+    spare: (Vec<u32>, Vec<u64>, Vec<u64>),
 }
 
 impl DenseLadder {
@@ -189,24 +193,43 @@ impl DenseLadder {
         let mut base = lo - (cap as i128 - span) / 2;
         // Keep the whole window inside i64.
         base = base.clamp(i64::MIN as i128, i64::MAX as i128 - cap as i128 + 1);
-        let old_slots = std::mem::take(&mut self.slots);
+        let (mut slots, mut bits, mut summary) = std::mem::take(&mut self.spare);
+        slots.clear();
+        slots.resize(cap, NIL);
+        bits.clear();
+        bits.resize(cap / 64, 0);
+        summary.clear();
+        summary.resize((cap / 64).div_ceil(64), 0);
+        let old_slots = std::mem::replace(&mut self.slots, slots);
+        let old_bits = std::mem::replace(&mut self.bits, bits);
+        let old_summary = std::mem::replace(&mut self.summary, summary);
         let old_base = self.base;
         self.base = base as i64;
-        self.slots = vec![NIL; cap];
-        self.bits = vec![0; cap / 64];
-        self.summary = vec![0; (cap / 64).div_ceil(64)];
         self.in_window = 0;
-        for (i, &l) in old_slots.iter().enumerate() {
-            if l != NIL {
+        for (w, &word) in old_bits.iter().enumerate() {
+            let mut m = word;
+            while m != 0 {
+                let i = (w << 6) + m.trailing_zeros() as usize;
+                m &= m - 1;
                 let p = Price(old_base + i as i64);
                 // In range: the new window covers [lo, hi].
                 if let Some(j) = self.index(p) {
-                    self.set(j, l);
+                    self.set(j, old_slots[i]);
                 }
             }
         }
+        self.spare = (old_slots, old_bits, old_summary);
+        // Make the spare as large as the window now, while allocating
+        // anyway, so that the next re-centring at this size allocates
+        // nothing.
+        let n = self.summary.len();
+        let (a, b, c) = &mut self.spare;
+        a.reserve(cap.saturating_sub(a.len()));
+        b.reserve((cap / 64).saturating_sub(b.len()));
+        c.reserve(n.saturating_sub(c.len()));
         // Far levels that the new window covers move into it.
         let mask = self.mask;
+        // (Collecting nothing allocates nothing: the far map is usually empty.)
         let moving: Vec<(i64, u32)> = self
             .far
             .iter()
@@ -239,6 +262,7 @@ impl Ladder for DenseLadder {
             in_window: 0,
             best_ix: None,
             far: BTreeMap::new(),
+            spare: (Vec::new(), Vec::new(), Vec::new()),
         }
     }
 
@@ -351,17 +375,24 @@ impl Ladder for DenseLadder {
     }
 
     fn check(&self) -> Result<(), String> {
+        // Set bits and non-empty slots are the same set when they are
+        // equally many and every set bit has a non-empty slot.
         let occupied = self.slots.iter().filter(|&&l| l != NIL).count();
-        if occupied != self.in_window {
+        let set: usize = self.bits.iter().map(|w| w.count_ones() as usize).sum();
+        if occupied != self.in_window || set != self.in_window {
             return Err(format!(
-                "dense: {occupied} occupied, {} counted",
+                "dense: {occupied} occupied, {set} bits, {} counted",
                 self.in_window
             ));
         }
-        for (i, &l) in self.slots.iter().enumerate() {
-            let bit = self.bits[i >> 6] >> (i & 63) & 1 == 1;
-            if bit != (l != NIL) {
-                return Err(format!("dense: bit {i} wrong"));
+        for (w, &word) in self.bits.iter().enumerate() {
+            let mut m = word;
+            while m != 0 {
+                let i = (w << 6) + m.trailing_zeros() as usize;
+                m &= m - 1;
+                if self.slots[i] == NIL {
+                    return Err(format!("dense: bit {i} set on an empty slot"));
+                }
             }
         }
         for (w, &b) in self.bits.iter().enumerate() {
