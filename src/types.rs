@@ -46,7 +46,8 @@ pub struct Money(pub i128);
 pub struct Rate(pub i64);
 
 /// Side of an order or of a fill's aggressor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Buy (bid).
     Buy,
@@ -162,7 +163,11 @@ int_newtype_ops!(Rate, i64);
 impl Money {
     /// Parses a decimal string as an amount (at most 12 decimals).
     pub fn parse(s: &str) -> Result<Money, DecimalError> {
-        Decimal::parse(s)?.to_scaled(MONEY_DECIMALS).map(Money)
+        Money::from_decimal(Decimal::parse(s)?)
+    }
+    /// An exact decimal as an amount (at most 12 decimals).
+    pub fn from_decimal(d: Decimal) -> Result<Money, DecimalError> {
+        d.to_scaled(MONEY_DECIMALS).map(Money)
     }
     /// The exact decimal value.
     pub fn to_decimal(self) -> Decimal {
@@ -185,7 +190,11 @@ impl Rate {
     pub const ONE: Rate = Rate(1_000_000_000_000);
     /// Parses a decimal string as a rate (at most 12 decimals).
     pub fn parse(s: &str) -> Result<Rate, DecimalError> {
-        let v = Decimal::parse(s)?.to_scaled(RATE_DECIMALS)?;
+        Rate::from_decimal(Decimal::parse(s)?)
+    }
+    /// An exact decimal as a rate (at most 12 decimals).
+    pub fn from_decimal(d: Decimal) -> Result<Rate, DecimalError> {
+        let v = d.to_scaled(RATE_DECIMALS)?;
         i64::try_from(v)
             .map(Rate)
             .map_err(|_| DecimalError::TooLarge)
@@ -393,7 +402,7 @@ impl Decimal {
     }
 
     /// The exact product.
-    pub fn mul(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_mul(self, o: Decimal) -> Option<Decimal> {
         Some(Decimal {
             mantissa: self.mantissa.checked_mul(o.mantissa)?,
             scale: self.scale + o.scale,
@@ -417,6 +426,24 @@ impl fmt::Display for Decimal {
             (self.mantissa, self.scale)
         };
         f.write_str(&format_fixed(m, s))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal {
+    /// Accepts only a JSON/TOML string holding a decimal number, so that no
+    /// value passes through binary floating point.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Decimal;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal string such as \"60000.5\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Decimal, E> {
+                Decimal::parse(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
