@@ -100,8 +100,17 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Cases per property: 4000 in release builds (about 10 s), fewer in
+/// debug builds; `PROPTEST_CASES` overrides both (e.g. for a long soak).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) { 400 } else { 4000 })
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn fast_book_equals_reference(ops in prop::collection::vec(op(), 1..160)) {

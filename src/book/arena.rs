@@ -27,6 +27,14 @@ impl<T> Default for Arena<T> {
 }
 
 impl<T> Arena<T> {
+    /// An empty arena with room for `n` values before it allocates.
+    pub fn with_capacity(n: usize) -> Self {
+        Arena {
+            items: Vec::with_capacity(n),
+            free: Vec::with_capacity(n),
+        }
+    }
+
     /// Stores `value`, reusing a freed slot if there is one.
     #[inline]
     pub fn alloc(&mut self, value: T) -> u32 {

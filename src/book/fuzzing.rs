@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ladder::{BTreeLadder, Ladder};
+use super::ladder::{BTreeLadder, DenseLadder, Ladder};
 use super::{
     BookEvent, BookReject, Cancel, OrderBook, OrderRequest, OrderView, Placed, ReferenceBook,
     SelfTradePrevention, StopRequest, TimeInForce, TriggerSource,
@@ -198,6 +198,7 @@ pub fn check_ops(ops: &[Op]) -> Result<(), String> {
     let mut reference = ReferenceBook::new();
     let mut fast = OrderBook::new();
     let mut btree = OrderBook::<BTreeLadder>::empty();
+    let mut dense = OrderBook::<DenseLadder>::empty();
     let mut ledger = Ledger::default();
     let mut ids: Vec<OrderId> = Vec::new();
     let mut out_ref = Vec::new();
@@ -216,7 +217,11 @@ pub fn check_ops(ops: &[Op]) -> Result<(), String> {
         let before = reference.order(id);
         out_ref.clear();
         let expected = apply(&mut reference, op, &mut out_ref);
-        for (name, book) in [("fast", &mut fast as &mut dyn Book), ("btree", &mut btree)] {
+        for (name, book) in [
+            ("fast", &mut fast as &mut dyn Book),
+            ("btree", &mut btree),
+            ("dense", &mut dense),
+        ] {
             out.clear();
             let got = apply(book, op, &mut out);
             if got != expected {
@@ -242,10 +247,8 @@ pub fn check_ops(ops: &[Op]) -> Result<(), String> {
                     *ledger.open.entry(id).or_insert(0) += (new_rem - b.remaining.0) as i128;
                 }
             }
-            (Op::Cancel(_), Outcome::Cancel(Ok(c))) => {
-                if before.is_some() {
-                    ledger.take(id, c.remaining.0, "user cancel").map_err(ctx)?;
-                }
+            (Op::Cancel(_), Outcome::Cancel(Ok(c))) if before.is_some() => {
+                ledger.take(id, c.remaining.0, "user cancel").map_err(ctx)?;
             }
             (Op::Resize { remaining, .. }, Outcome::Unit(Ok(()))) => {
                 ledger.open.insert(id, remaining.0 as i128);
@@ -280,12 +283,17 @@ pub fn check_ops(ops: &[Op]) -> Result<(), String> {
             ("reference", &reference as &dyn Book),
             ("fast", &fast),
             ("btree", &btree),
+            ("dense", &dense),
         ] {
             book.check_invariants()
                 .map_err(|e| ctx(format!("{name}: {e}")))?;
         }
         let want = reference.snapshot(&ids);
-        for (name, book) in [("fast", &fast as &dyn Book), ("btree", &btree)] {
+        for (name, book) in [
+            ("fast", &fast as &dyn Book),
+            ("btree", &btree),
+            ("dense", &dense),
+        ] {
             let got = book.snapshot(&ids);
             if got != want {
                 return Err(ctx(format!("{name} state {got:?}\nreference {want:?}")));
@@ -395,7 +403,7 @@ impl Bytes<'_> {
             Some(self.price())
         };
         let tif = match (kind >> 3) % 6 {
-            0 | 1 | 2 => TimeInForce::Gtc,
+            0..=2 => TimeInForce::Gtc,
             3 => TimeInForce::Ioc,
             4 => TimeInForce::Fok,
             _ => TimeInForce::PostOnly,

@@ -52,6 +52,13 @@ pub struct IdIndex {
 }
 
 impl IdIndex {
+    /// An empty index with room for `n` ids before it allocates.
+    pub fn with_capacity(n: usize) -> Self {
+        IdIndex {
+            map: IdMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     /// The slot of `id`.
     #[inline]
     pub fn get(&self, id: OrderId) -> Option<u32> {

@@ -27,6 +27,7 @@ impl<L: Ladder> OrderBook<L> {
         let mut levels_seen = 0usize;
         for side in [Side::Buy, Side::Sell] {
             let ladder = self.ladder(side);
+            ladder.check()?;
             let mut prev_price = None;
             for (price, lvl) in ladder.iter() {
                 levels_seen += 1;
@@ -111,5 +112,62 @@ impl<L: Ladder> OrderBook<L> {
             ));
         }
         self.stops.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::book::ladder::Ladder;
+    use crate::book::{BookEvent, OrderBook, OrderRequest, SelfTradePrevention, TimeInForce};
+    use crate::types::{Price, Qty, Side};
+
+    fn book() -> OrderBook {
+        let mut b = OrderBook::new();
+        let mut out: Vec<BookEvent> = Vec::new();
+        for (id, side, price) in [(1, Side::Buy, 99), (2, Side::Buy, 99), (3, Side::Sell, 101)] {
+            let o = OrderRequest {
+                id,
+                account: id,
+                side,
+                qty: Qty(5),
+                price: Some(Price(price)),
+                tif: TimeInForce::Gtc,
+                stp: SelfTradePrevention::None,
+            };
+            b.submit(&o, &mut out).unwrap();
+        }
+        b.check_invariants().unwrap();
+        b
+    }
+
+    #[test]
+    fn detects_a_wrong_level_total() {
+        let mut b = book();
+        let (_, lvl) = b.bids.iter().next().unwrap();
+        b.levels[lvl].total += 1;
+        assert!(b.check_invariants().unwrap_err().contains("total"));
+    }
+
+    #[test]
+    fn detects_a_broken_link_and_a_stale_index() {
+        let mut b = book();
+        let slot = b.index.get(2).unwrap();
+        b.orders[slot].prev = slot;
+        assert!(b.check_invariants().is_err());
+        let mut b = book();
+        b.index.insert(9, b.index.get(1).unwrap());
+        assert!(b.check_invariants().is_err());
+    }
+
+    #[test]
+    fn detects_bad_quantities() {
+        let mut b = book();
+        let slot = b.index.get(3).unwrap();
+        b.orders[slot].remaining = 0;
+        assert!(b.check_invariants().is_err());
+        let mut b = book();
+        let s = b.index.get(3).unwrap();
+        b.orders[s].filled = i64::MAX;
+        assert!(b.check_invariants().unwrap_err().contains("quantities"));
     }
 }

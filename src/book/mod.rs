@@ -22,6 +22,7 @@ mod outcome;
 pub mod reference;
 mod resting;
 mod stops;
+pub mod workload;
 
 pub use order::{OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource};
 pub use orderbook::OrderBook;

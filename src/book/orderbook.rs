@@ -11,7 +11,7 @@
 
 use super::arena::{Arena, NIL};
 use super::index::IdIndex;
-use super::ladder::{Ladder, SortedVecLadder};
+use super::ladder::{DenseLadder, Ladder};
 use super::level::Level;
 use super::matching::crosses;
 use super::resting::OrderNode;
@@ -45,7 +45,7 @@ use crate::types::{OrderId, Price, Qty, Side};
 /// `L` is the ladder layout (one side's price levels); the default won the
 /// benchmarks, the others exist to be measured against it.
 #[derive(Clone, Debug)]
-pub struct OrderBook<L: Ladder = SortedVecLadder> {
+pub struct OrderBook<L: Ladder = DenseLadder> {
     /// Resting orders.
     pub(super) orders: Arena<OrderNode>,
     /// Price levels of both sides.
@@ -71,6 +71,12 @@ impl OrderBook {
     pub fn new() -> OrderBook {
         OrderBook::empty()
     }
+
+    /// An empty book with room for `orders` resting orders (and as many
+    /// price levels) before it allocates.
+    pub fn with_capacity(orders: usize) -> OrderBook {
+        OrderBook::empty_with_capacity(orders)
+    }
 }
 
 /// A level total as the public `Qty`, saturated at `i64::MAX`.
@@ -82,12 +88,18 @@ pub(super) fn saturate(total: i128) -> Qty {
 impl<L: Ladder> OrderBook<L> {
     /// An empty book with ladder layout `L`.
     pub fn empty() -> Self {
+        Self::empty_with_capacity(0)
+    }
+
+    /// An empty book with room for `orders` resting orders (and as many
+    /// price levels) before it allocates, with ladder layout `L`.
+    pub fn empty_with_capacity(orders: usize) -> Self {
         OrderBook {
-            orders: Arena::default(),
-            levels: Arena::default(),
+            orders: Arena::with_capacity(orders),
+            levels: Arena::with_capacity(orders),
             bids: L::new(Side::Buy),
             asks: L::new(Side::Sell),
-            index: IdIndex::default(),
+            index: IdIndex::with_capacity(orders),
             stops: StopBook::default(),
         }
     }

@@ -215,6 +215,7 @@ impl ReferenceBook {
             if !crosses(req.side, req.price, price) {
                 break;
             }
+            // Indexing cannot fail: `price` is a key of this very map.
             for m in &self.side(opp)[&price] {
                 if m.req.account == req.account && req.stp != SelfTradePrevention::None {
                     if req.stp == SelfTradePrevention::CancelMaker {
@@ -464,6 +465,7 @@ impl ReferenceBook {
             .into_iter()
             .take(levels)
             .map(|p| {
+                // Indexing cannot fail: `p` is a key of this very map.
                 let total: i128 = self.side(side)[&p]
                     .iter()
                     .map(|o| o.remaining.0 as i128)
@@ -514,6 +516,7 @@ impl ReferenceBook {
     pub fn queue(&self, side: Side) -> Vec<OrderId> {
         self.prices_best_first(side)
             .iter()
+            // Indexing cannot fail: `p` is a key of this very map.
             .flat_map(|p| self.side(side)[p].iter().map(|o| o.req.id))
             .collect()
     }

@@ -140,3 +140,71 @@ impl StopBook {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::{OrderRequest, SelfTradePrevention, TimeInForce};
+    use crate::types::Qty;
+
+    fn stop(id: OrderId, side: Side, trigger: i64, by: TriggerSource) -> StopRequest {
+        StopRequest {
+            order: OrderRequest {
+                id,
+                account: 1,
+                side,
+                qty: Qty(1),
+                price: None,
+                tif: TimeInForce::Gtc,
+                stp: SelfTradePrevention::None,
+            },
+            trigger: Price(trigger),
+            trigger_by: by,
+        }
+    }
+
+    fn ids(v: &[StopRequest]) -> Vec<OrderId> {
+        v.iter().map(|s| s.order.id).collect()
+    }
+
+    #[test]
+    fn triggers_by_source_and_side_in_insertion_order() {
+        let mut b = StopBook::default();
+        b.add(stop(1, Side::Buy, 110, TriggerSource::Last));
+        b.add(stop(2, Side::Sell, 90, TriggerSource::Last));
+        b.add(stop(3, Side::Buy, 105, TriggerSource::Last));
+        b.add(stop(4, Side::Buy, 105, TriggerSource::Mark));
+        b.add(stop(5, Side::Sell, 95, TriggerSource::Last));
+        b.add(stop(6, Side::Buy, i64::MAX, TriggerSource::Last));
+        b.check().unwrap();
+        assert!(b.contains(4) && !b.contains(7));
+        let mut out = Vec::new();
+        b.trigger(TriggerSource::Last, Price(100), &mut out);
+        assert!(out.is_empty());
+        b.trigger(TriggerSource::Last, Price(110), &mut out);
+        assert_eq!(ids(&out), vec![1, 3]);
+        out.clear();
+        b.trigger(TriggerSource::Last, Price(i64::MIN), &mut out);
+        assert_eq!(ids(&out), vec![2, 5]);
+        out.clear();
+        b.trigger(TriggerSource::Last, Price(i64::MAX), &mut out);
+        assert_eq!(ids(&out), vec![6]);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.get(4).map(|s| s.trigger), Some(Price(105)));
+        assert_eq!(b.remove(4).map(|s| s.order.id), Some(4));
+        assert_eq!((b.remove(4), b.len()), (None, 0));
+        b.check().unwrap();
+    }
+
+    #[test]
+    fn both_sides_firing_at_once_merge_by_insertion() {
+        let mut b = StopBook::default();
+        b.add(stop(1, Side::Sell, 120, TriggerSource::Mark));
+        b.add(stop(2, Side::Buy, 80, TriggerSource::Mark));
+        b.add(stop(3, Side::Sell, 101, TriggerSource::Mark));
+        let mut out = Vec::new();
+        b.trigger(TriggerSource::Mark, Price(100), &mut out);
+        assert_eq!(ids(&out), vec![1, 2, 3]);
+        b.check().unwrap();
+    }
+}
