@@ -5,7 +5,10 @@
 //!   collateral changed (solve + remove + insert);
 //! - `on_mark/k`: a mark move that triggers about k accounts (range scan +
 //!   exact re-check), reported per triggered account;
-//! - `brute_force`: the exact test on every account at the same mark.
+//! - `brute_force`: the exact test on every account at the same mark;
+//! - a cascade of 100,000 liquidations (1,000 per mark step) with the index
+//!   in the loop: on-mark cost per triggered account with cold caches, and
+//!   close + re-key cost per liquidated account.
 //!
 //! Also prints bytes per account (counting allocator) and the index versus
 //! brute-force ratio. Run: `cargo bench --bench margin`.
@@ -78,9 +81,12 @@ fn population() -> Pop {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let lev = 2 + (seed >> 33) % 99; // 2x..100x
+        let lev = 2 + (seed >> 33) % 49; // 2x..50x
         let q: i64 = (1 + (seed >> 20) % 500) as i64 * if id % 2 == 0 { 1 } else { -1 };
-        let entry = Price(450_000 + ((seed >> 7) % 100_000) as i64);
+        // Entered around the mark (49,900..50,100): at 2x..50x leverage
+        // longs liquidate between about 25,000 and 49,300, shorts between
+        // 50,700 and 75,000; none at the starting mark.
+        let entry = Price(499_000 + ((seed >> 7) % 2_000) as i64);
         let deposit = Money(insts[0].notional(Qty(q), entry).0 / lev as i128);
         let mode = if id % 10 == 0 {
             MarginMode::Isolated
@@ -181,48 +187,102 @@ fn summary(pop: &mut Pop) {
     }
 }
 
+/// A cascade with the index in the loop: the mark steps down so that each
+/// step triggers about `per_step` new longs; each triggered account is
+/// closed against the street at the mark and re-keyed (its key leaves the
+/// index), until `total` are liquidated. On-mark time is per triggered
+/// account with cold caches (every step meets new accounts).
+fn cascade(pop: &mut Pop, per_step: usize, total: usize) {
+    let mut on_mark = Duration::ZERO;
+    let mut close = Duration::ZERO;
+    let mut liquidated = 0usize;
+    let mut steps = 0usize;
+    let mut out = Vec::with_capacity(4 * per_step);
+    let mut k = per_step;
+    let t_all = Instant::now();
+    while liquidated < total && k < pop.long_keys.len() {
+        let p = mark_for(pop, k);
+        pop.marks.force(0, p);
+        let mk_marks = pop.marks.clone();
+        out.clear();
+        let t = Instant::now();
+        pop.index
+            .on_mark(&pop.accts, &Market::new(&pop.insts, &mk_marks), 0, &mut out);
+        on_mark += t.elapsed();
+        let t = Instant::now();
+        for &a in &out {
+            let q = match pop.accts.get(a).and_then(|x| x.position(0)) {
+                Some(pos) => pos.qty,
+                None => continue,
+            };
+            let inst = &pop.insts[0];
+            pop.accts
+                .apply_fill(a, 0, inst, Qty(-q.0), p)
+                .expect("close");
+            pop.accts.apply_fill(0, 0, inst, q, p).expect("street");
+            pop.index
+                .update(&pop.accts, &Market::new(&pop.insts, &mk_marks), a);
+        }
+        close += t.elapsed();
+        liquidated += out.len();
+        steps += 1;
+        k += per_step;
+    }
+    let all = t_all.elapsed();
+    println!(
+        "margin: cascade of {liquidated} liquidations in {steps} steps: {:.1} ms in all; \
+         on_mark {:.0} ns per triggered account (cold), close + re-key {:.0} ns per account",
+        all.as_secs_f64() * 1e3,
+        on_mark.as_nanos() as f64 / liquidated.max(1) as f64,
+        close.as_nanos() as f64 / liquidated.max(1) as f64,
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let mut pop = population();
     summary(&mut pop);
 
-    let mut g = c.benchmark_group("margin");
-    g.sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
-    let base = pop.marks.clone();
-    let mut a: AccountIdx = 0;
-    g.bench_function("rekey", |b| {
-        b.iter(|| {
-            a = a % (N as AccountIdx) + 1;
-            let amt = Money(if a % 2 == 0 { 1_000_000 } else { -1_000_000 });
-            pop.accts.credit(a, amt).expect("credit");
-            pop.index
-                .update(&pop.accts, &Market::new(&pop.insts, &base), a);
-        })
-    });
-    for k in [1_000usize, 10_000] {
-        let marks = with_mark(&pop, mark_for(&pop, k));
-        let mut out = Vec::with_capacity(2 * k);
-        g.bench_with_input(BenchmarkId::new("on_mark", k), &k, |b, _| {
+    {
+        let mut g = c.benchmark_group("margin");
+        g.sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        let base = pop.marks.clone();
+        let mut a: AccountIdx = 0;
+        g.bench_function("rekey", |b| {
             b.iter(|| {
-                out.clear();
+                a = a % (N as AccountIdx) + 1;
+                let amt = Money(if a % 2 == 0 { 1_000_000 } else { -1_000_000 });
+                pop.accts.credit(a, amt).expect("credit");
                 pop.index
-                    .on_mark(&pop.accts, &Market::new(&pop.insts, &marks), 0, &mut out);
-                black_box(out.len())
+                    .update(&pop.accts, &Market::new(&pop.insts, &base), a);
             })
         });
+        for k in [1_000usize, 10_000] {
+            let marks = with_mark(&pop, mark_for(&pop, k));
+            let mut out = Vec::with_capacity(2 * k);
+            g.bench_with_input(BenchmarkId::new("on_mark", k), &k, |b, _| {
+                b.iter(|| {
+                    out.clear();
+                    pop.index
+                        .on_mark(&pop.accts, &Market::new(&pop.insts, &marks), 0, &mut out);
+                    black_box(out.len())
+                })
+            });
+        }
+        let marks = with_mark(&pop, mark_for(&pop, 1_000));
+        g.bench_function("brute_force", |b| {
+            b.iter(|| {
+                black_box(brute_force_liquidatable(
+                    &pop.accts,
+                    &Market::new(&pop.insts, &marks),
+                    Some(0),
+                ))
+            })
+        });
+        g.finish();
     }
-    let marks = with_mark(&pop, mark_for(&pop, 1_000));
-    g.bench_function("brute_force", |b| {
-        b.iter(|| {
-            black_box(brute_force_liquidatable(
-                &pop.accts,
-                &Market::new(&pop.insts, &marks),
-                Some(0),
-            ))
-        })
-    });
-    g.finish();
+    cascade(&mut pop, 1_000, 100_000);
 }
 
 criterion_group!(benches, bench);

@@ -69,10 +69,13 @@ fn one_million_accounts_fit_256_bytes_each() {
             MarginMode::Cross
         };
         let x = accts.create(id, deposit, mode).unwrap();
-        let margin = (mode == MarginMode::Isolated).then_some(deposit);
-        accts
-            .open_position(x, 0, &insts[0], Qty(q), entry, margin)
-            .unwrap();
+        // What `open_position` does, without its copies: a fill against
+        // the street, then the isolated margin.
+        accts.apply_fill(x, 0, &insts[0], Qty(q), entry).unwrap();
+        accts.apply_fill(0, 0, &insts[0], Qty(-q), entry).unwrap();
+        if mode == MarginMode::Isolated {
+            accts.move_to_isolated(x, 0, deposit).unwrap();
+        }
     }
     let index = TriggerIndex::build(&accts, &Market::new(&insts, &marks));
     let after = LIVE.load(Ordering::Relaxed);

@@ -66,6 +66,9 @@ impl Position {
         if d == 0 {
             return Ok(out);
         }
+        if d.unsigned_abs() > crate::instrument::MAX_QTY_LOTS as u128 {
+            return Err(MarginError::QtyLimit);
+        }
         if q == 0 || (q > 0) == (d > 0) {
             let cash = checked_value(inst, delta, price)?;
             out.after.cash = self.cash.checked_sub(cash).ok_or(MarginError::Overflow)?;

@@ -34,6 +34,9 @@ use super::{AccountIdx, InstIdx};
 /// of exact ratios, good to about 1e-15).
 const SCAN_EPS: f64 = 1e-9;
 
+/// How many candidates ahead `on_mark` prefetches.
+const PREFETCH_AHEAD: usize = 8;
+
 const BELOW: u8 = 1;
 const ABOVE: u8 = 2;
 const MULTI: u8 = 4;
@@ -234,22 +237,26 @@ impl TriggerIndex {
         let hi = OrderedFloat(m * (1.0 + SCAN_EPS));
         let start = out.len();
         let t = &self.trees[i];
-        let check = |a: AccountIdx| {
-            accounts
-                .get(a)
-                .is_some_and(|acct| unit_liquidatable(acct, inst, market).unwrap_or(true))
-        };
-        for &(_, a) in t.below.range((lo, 0)..) {
-            if check(a) {
-                out.push(a);
-            }
-        }
-        for &(_, a) in t.above.range(..=(hi, AccountIdx::MAX)) {
-            if check(a) {
-                out.push(a);
-            }
-        }
+        out.extend(t.below.range((lo, 0)..).map(|&(_, a)| a));
+        out.extend(t.above.range(..=(hi, AccountIdx::MAX)).map(|&(_, a)| a));
+        // Check in index order (memory order of the accounts), prefetching
+        // a few ahead: the re-check is bound by loading each account.
         out[start..].sort_unstable();
+        let mut keep = start;
+        for r in start..out.len() {
+            if let Some(&ahead) = out.get(r + PREFETCH_AHEAD) {
+                accounts.prefetch(ahead);
+            }
+            let a = out[r];
+            let hit = accounts
+                .get(a)
+                .is_some_and(|acct| unit_liquidatable(acct, inst, market).unwrap_or(true));
+            if hit {
+                out[keep] = a;
+                keep += 1;
+            }
+        }
+        out.truncate(keep);
     }
 
     /// The key account `idx` holds for `inst`: `Some((key, long))`, `None`
