@@ -240,6 +240,26 @@ impl Accounts {
         self.account(idx)
     }
 
+    /// Hints the CPU to load account `idx` (both cache lines) ahead of
+    /// use; does nothing for an unknown index or on other architectures.
+    #[inline]
+    pub fn prefetch(&self, idx: AccountIdx) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(a) = self.accounts.get(idx as usize) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = a as *const Account as *const i8;
+            // SAFETY: prefetch is a hint that never faults or reads into
+            // the program; `p` and `p + 64` lie inside (or just past) a
+            // live element of `self.accounts`.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(p);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = idx;
+    }
+
     /// All accounts in index order (the street first).
     pub fn iter(&self) -> impl Iterator<Item = (AccountIdx, &Account)> {
         self.accounts
@@ -335,7 +355,8 @@ impl Accounts {
             .map(|p| p.qty)
             .ok_or(MarginError::NotIsolated(a.id(), inst_idx))?;
         let imr = inst.tier_for(notional_at(inst, qty, price)?).imr;
-        let n = notional_at(inst, increase.abs(), price)?;
+        let increase = Qty(increase.0.checked_abs().ok_or(MarginError::QtyLimit)?);
+        let n = notional_at(inst, increase, price)?;
         let wide =
             n.0.checked_mul(imr.0 as i128)
                 .ok_or(MarginError::Overflow)?;
@@ -361,6 +382,7 @@ impl Accounts {
         }
         // Work on copies so that a failure changes nothing.
         let mut acct = self.account(idx)?.clone();
+        // The street is created with the table and never removed.
         let mut street = self.accounts[0].clone();
         let neg = Qty(qty.0.checked_neg().ok_or(MarginError::QtyLimit)?);
         fill_account(&mut street, inst_idx, inst, neg, entry)?;
@@ -368,6 +390,7 @@ impl Accounts {
         if let Some(m) = margin {
             move_isolated(&mut acct, inst_idx, m)?;
         }
+        // Both indices were looked up above (the street always exists).
         self.accounts[0] = street;
         self.accounts[idx as usize] = acct;
         Ok(r)
@@ -415,12 +438,14 @@ impl Accounts {
             total = total.checked_add(pay).ok_or(MarginError::Overflow)?;
             pays.push((k as AccountIdx, pay));
         }
+        // The street is created with the table and never removed.
         let street_bal = self.accounts[0]
             .balance
             .checked_add(total)
             .ok_or(MarginError::Overflow)?;
         // Pass 2: move it.
         for &(k, pay) in &pays {
+            // `k` came from enumerating `self.accounts` in pass 1.
             let a = &mut self.accounts[k as usize];
             if a.mode == MarginMode::Isolated {
                 if let Some(p) = a.slot(inst_idx) {

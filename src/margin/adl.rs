@@ -22,7 +22,7 @@ use std::cmp::Ordering;
 use crate::types::{AccountId, Qty, Side, STREET};
 
 use super::accounts::Accounts;
-use super::valuation::{checked_value, unit_equity_maint, Market};
+use super::valuation::{abs, checked_value, unit_equity_maint, Market};
 use super::wide::cmp_prod4;
 use super::{AccountIdx, InstIdx, MarginError};
 
@@ -91,7 +91,7 @@ pub fn adl_queue(
         }
         let value = checked_value(instrument, pos.qty, mark)?;
         let upnl = pos.cash.checked_add(value).ok_or(MarginError::Overflow)?.0;
-        let notional = value.0.abs().max(1);
+        let notional = abs(value)?.0.max(1);
         let entry_value = pos
             .cash
             .0

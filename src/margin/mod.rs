@@ -13,6 +13,24 @@
 //! from one ledger and given to another, rounded once, so that
 //! [`Accounts::total_money`] stays equal to what was deposited.
 //!
+//! How the engine drives it:
+//! 1. accounts: [`Accounts::create`], [`Accounts::credit`],
+//!    [`Accounts::open_position`]; then [`TriggerIndex::update`] for the
+//!    account (or [`TriggerIndex::build`] once for a whole population);
+//! 2. a fill: [`Accounts::apply_fill`] for each side; for an isolated
+//!    position that grew, [`Accounts::fund_isolated_increase`] with the
+//!    fill's `opened`; then `update` both accounts;
+//! 3. a mark input: [`Marks`] `on_trade` / `on_book` / `on_index` /
+//!    `force`; when it returns a new mark, [`TriggerIndex::on_mark`] gives
+//!    the liquidatable margin units of that instrument (exactly checked),
+//!    to be ordered by [`margin_ratio`] ([`MarginRatio::cmp_ratio`], then
+//!    account id);
+//! 4. funding: [`Accounts::funding`], then `update` every touched account;
+//! 5. reports: [`account_equity`], [`maint_margin`], [`initial_margin`],
+//!    [`upnl`], [`entry_price`], [`liq_price`], [`bankruptcy_price`];
+//!    order checks: [`can_afford`], [`available_balance`]; auto-deleveraging:
+//!    [`adl_queue`].
+//!
 //! Units: prices in ticks (`Price`), quantities in lots (`Qty`), money in
 //! 10^-12 of the settlement asset (`Money`). Maintenance margin is carried
 //! "wide" (money x rate, units of 10^-24) and compared exactly; floating
@@ -33,14 +51,12 @@ mod wide;
 mod testutil;
 
 pub use accounts::{Account, Accounts, FillResult, FundingResult, MarginMode};
-
 pub use adl::{adl_queue, AdlEntry};
 pub use error::MarginError;
 pub use marks::{MarkState, Marks};
 pub use position::{entry_price, Position};
 pub use solver::{bankruptcy_price, liq_bound, liq_price, LiqBound};
 pub use trigger::{brute_force_liquidatable, TriggerIndex};
-
 pub use valuation::{
     account_equity, account_liquidatable, available_balance, can_afford, checked_value,
     initial_margin, initial_margin_wide, maint_margin, maint_margin_wide, margin_ratio,

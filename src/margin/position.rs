@@ -66,6 +66,9 @@ impl Position {
         if d == 0 {
             return Ok(out);
         }
+        if d.unsigned_abs() > crate::instrument::MAX_QTY_LOTS as u128 {
+            return Err(MarginError::QtyLimit);
+        }
         if q == 0 || (q > 0) == (d > 0) {
             let cash = checked_value(inst, delta, price)?;
             out.after.cash = self.cash.checked_sub(cash).ok_or(MarginError::Overflow)?;
@@ -99,8 +102,12 @@ impl Position {
         let rest = d - close.0 as i128;
         if rest != 0 {
             // Only reachable after a full close: cash and margin are zero.
+            // The opening part gets what is left of the whole fill's cash,
+            // so that this side's cash flow is `fill_cash(delta)` exactly
+            // (inverse values round: two parts need not add up).
             let open = Qty(rest as i64);
-            out.after.cash = -checked_value(inst, open, price)?;
+            let total = -checked_value(inst, delta, price)?;
+            out.after.cash = total.checked_sub(close_cash).ok_or(MarginError::Overflow)?;
             out.after.qty = open;
             out.opened = open.abs();
         }

@@ -116,7 +116,10 @@ pub(crate) fn line(
 /// `f_t(x) < 0` where `f_t(x) = c + m*x`: `m*x < -c`, exactly.
 #[inline]
 fn negative_at(c: i128, m: i128, x: i128) -> bool {
-    cmp_prod(m, x, -1, c) == Ordering::Less
+    match m.checked_mul(x).and_then(|p| p.checked_add(c)) {
+        Some(v) => v < 0,
+        None => cmp_prod(m, x, -1, c) == Ordering::Less,
+    }
 }
 
 /// Solves the line in notional space across the instrument's tiers. In

@@ -95,7 +95,13 @@ pub fn checked_value(inst: &Instrument, qty: Qty, price: Price) -> Result<Money,
 /// Unsigned notional of `qty` at `price`, as the tiers measure it.
 #[inline]
 pub fn notional_at(inst: &Instrument, qty: Qty, price: Price) -> Result<Money, MarginError> {
-    Ok(checked_value(inst, qty, price)?.abs())
+    abs(checked_value(inst, qty, price)?)
+}
+
+/// `|v|`, refusing `i128::MIN`.
+#[inline]
+pub(crate) fn abs(v: Money) -> Result<Money, MarginError> {
+    v.0.checked_abs().map(Money).ok_or(MarginError::Overflow)
 }
 
 /// `notional * rate - cum * 10^12` style product, checked.
@@ -153,7 +159,7 @@ pub(crate) fn cross_totals(
         let inst = market.instrument(i)?;
         let v = checked_value(inst, p.qty, m)?;
         eq = add(add(eq, p.cash.0)?, v.0)?;
-        mm = add(mm, maint_wide_of(inst, v.abs())?)?;
+        mm = add(mm, maint_wide_of(inst, abs(v)?)?)?;
     }
     Ok((eq, mm))
 }
@@ -170,7 +176,7 @@ fn isolated_totals(
         Some(m) => {
             let v = checked_value(inst, pos.qty, m)?;
             let eq = add(add(pos.margin.0, pos.cash.0)?, v.0)?;
-            Ok((eq, maint_wide_of(inst, v.abs())?))
+            Ok((eq, maint_wide_of(inst, abs(v)?)?))
         }
     }
 }
@@ -378,7 +384,8 @@ fn order_im_wide(acct: &Account, market: &Market, o: &OpenOrder) -> Result<i128,
         .ok_or(MarginError::QtyLimit)?);
     let cur = acct.position(o.inst).map(|p| p.qty).unwrap_or_default();
     let after = cur.checked_add(signed).ok_or(MarginError::QtyLimit)?;
-    let own = notional_at(inst, o.qty.abs(), price)?;
+    let own_qty = Qty(o.qty.0.checked_abs().ok_or(MarginError::QtyLimit)?);
+    let own = notional_at(inst, own_qty, price)?;
     let res = notional_at(inst, after, price)?;
     im_wide(inst, own, res)
 }
