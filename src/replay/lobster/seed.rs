@@ -40,10 +40,10 @@ pub fn seed_book(row: &BookRow, first: &LobsterMessage) -> Seed {
     let mut bids = raw(&row.bids);
     let mut asks = raw(&row.asks);
     let depth = row.depth.max(bids.len()).max(asks.len());
-    let (levels, better): (&mut Vec<(i64, i64)>, fn(i64, i64) -> bool) = match first.side() {
-        Side::Buy => (&mut bids, |a, b| a > b),
-        Side::Sell => (&mut asks, |a, b| a < b),
-    };
+    let buy = first.side() == Side::Buy;
+    let levels = if buy { &mut bids } else { &mut asks };
+    // True when price `a` is better than `b` on the message's side.
+    let better = |a: i64, b: i64| if buy { a > b } else { a < b };
     let pos = levels.iter().position(|&(p, _)| p == first.price);
     match first.kind {
         // An add: take its size back out.
