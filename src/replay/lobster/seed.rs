@@ -49,7 +49,7 @@ pub fn seed_book(row: &BookRow, first: &LobsterMessage) -> Seed {
         // An add: take its size back out.
         1 => {
             if let Some(i) = pos {
-                levels[i].1 -= first.size;
+                levels[i].1 = levels[i].1.saturating_sub(first.size);
                 if levels[i].1 <= 0 {
                     levels.remove(i);
                 }
@@ -57,7 +57,7 @@ pub fn seed_book(row: &BookRow, first: &LobsterMessage) -> Seed {
         }
         // A cancel, delete or execution: put the size back.
         2..=4 => match pos {
-            Some(i) => levels[i].1 += first.size,
+            Some(i) => levels[i].1 = levels[i].1.saturating_add(first.size),
             None => {
                 let at = levels
                     .iter()
