@@ -542,3 +542,19 @@ fn lobster_seed_undoes_the_first_message() {
     assert_eq!(evs.last().unwrap().payload, Payload::SnapshotEnd);
     assert_eq!(evs.len(), 6);
 }
+
+#[test]
+fn callback_form_stops_at_the_first_error() {
+    let text = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n\
+        x,S,1,1,1,buy,1,1\nx,S,2,2,2,buy,oops,1\nx,S,3,3,3,buy,1,1\n";
+    let mut src = open_bytes(
+        Format::Tardis,
+        "cb.csv",
+        text.into(),
+        &ReplayOptions::default(),
+    )
+    .unwrap();
+    let mut n = 0;
+    let err = src.for_each_event(|_| n += 1).unwrap_err();
+    assert_eq!((n, err.line), (1, 3));
+}

@@ -310,7 +310,7 @@ fn lobster_messages_and_seed() {
     let (Some(m), Some(b)) = (sample(LOB_MSG), sample(LOB_BOOK)) else {
         return;
     };
-    let (evs, st) = read_all(Format::Lobster, &[m.clone()]);
+    let (evs, st) = read_all(Format::Lobster, std::slice::from_ref(&m));
     assert_eq!(st.rows, 999);
     use cascade::replay::PayloadKind as K;
     assert_eq!(st.events.get(K::OrderAdd), 471);
@@ -470,7 +470,7 @@ fn tardis_trades_and_quotes_merge_by_local_time() {
     ) else {
         return;
     };
-    let (evs, st) = read_all(Format::Tardis, &[t.clone()]);
+    let (evs, st) = read_all(Format::Tardis, std::slice::from_ref(&t));
     assert_eq!(st.rows, 11);
     assert_eq!(evs.len(), 10);
     assert!(matches!(
@@ -481,7 +481,7 @@ fn tardis_trades_and_quotes_merge_by_local_time() {
             ..
         }
     ));
-    let (qevs, _) = read_all(Format::Tardis, &[q.clone()]);
+    let (qevs, _) = read_all(Format::Tardis, std::slice::from_ref(&q));
     assert_eq!(qevs.len(), 10);
     assert_eq!(
         qevs[0].payload,

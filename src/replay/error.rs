@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// applies (0 when it concerns the file as a whole, e.g. it cannot be
 /// opened).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {message}", Location { file: file, line: *line })]
+#[error("{}: {message}", Location { file, line: *line })]
 pub struct ReplayError {
     /// The file's name as given to the reader.
     pub file: Arc<str>,

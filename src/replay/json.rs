@@ -141,6 +141,7 @@ impl<'a> Json<'a> {
             Some(b'"') => self.string().map(|_| ()),
             Some(b't') | Some(b'f') => self.boolean().map(|_| ()),
             Some(b'n') => {
+                // `peek` returned a byte, so `self.i < self.b.len()`.
                 if self.b[self.i..].starts_with(b"null") {
                     self.i += 4;
                     Ok(())
@@ -237,6 +238,7 @@ pub(crate) fn split_capture_line(line: &[u8]) -> JResult<(Option<i64>, &[u8])> {
                 show(&line[..sp])
             ))
         })?;
+    // `sp` indexes a byte of `line`, so `sp + 1 <= line.len()`.
     Ok((Some(ts), &line[sp + 1..]))
 }
 

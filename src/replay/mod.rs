@@ -20,6 +20,22 @@
 //!   order;
 //! - book gaps emit [`Payload::Gap`] and no levels until the next snapshot;
 //! - crossed books are counted by [`CrossCheck`]; the driver decides.
+//!
+//! ```no_run
+//! use cascade::replay::{open, Format, Payload, ReplayOptions};
+//! let mut stream = open(
+//!     Format::Tardis,
+//!     &["incremental_book_L2.csv.gz", "trades.csv.gz"],
+//!     &ReplayOptions::default(),
+//! )?;
+//! for ev in &mut stream {
+//!     if let Payload::Trade { price, qty, .. } = ev?.payload {
+//!         let _ = (price, qty);
+//!     }
+//! }
+//! eprintln!("{}", stream.stats());
+//! # Ok::<(), cascade::replay::ReplayError>(())
+//! ```
 
 mod binance;
 mod cross_check;

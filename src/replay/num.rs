@@ -156,6 +156,17 @@ pub fn parse_u64(b: &[u8]) -> Result<u64, NumError> {
         return Err(NumError::Syntax);
     }
     let mut v: u64 = 0;
+    if b.len() <= 19 {
+        // At most 19 digits cannot overflow u64 (10^19 - 1 < 2^64).
+        for &c in b {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(NumError::Syntax);
+            }
+            v = v * 10 + d as u64;
+        }
+        return Ok(v);
+    }
     for &c in b {
         if !c.is_ascii_digit() {
             return Err(NumError::Syntax);

@@ -19,6 +19,9 @@ use super::tardis::TardisParser;
 use super::{MarketEvent, ReplayError};
 use std::path::{Path, PathBuf};
 
+/// A source with the file name it reads.
+type Named = (String, Box<dyn EventSource>);
+
 fn policy(o: &ReplayOptions) -> RowPolicy {
     RowPolicy {
         skip_bad_rows: o.skip_bad_rows,
@@ -135,10 +138,7 @@ impl Iterator for ReplayStream {
 /// LOBSTER: splits the paths into message files and at most one
 /// orderbook file (told apart by their first line), and seeds the book
 /// from the orderbook's first row when one is given.
-fn lobster_sources(
-    paths: &[PathBuf],
-    opts: &ReplayOptions,
-) -> Result<Vec<(String, Box<dyn EventSource>)>, ReplayError> {
+fn lobster_sources(paths: &[PathBuf], opts: &ReplayOptions) -> Result<Vec<Named>, ReplayError> {
     let mut messages = Vec::new();
     let mut orderbook = None;
     for p in paths {

@@ -12,7 +12,6 @@ use super::event::{MarketEvent, Payload};
 use super::input::LineSource;
 use super::stats::ReplayStats;
 use super::ReplayError;
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A stream of market events with the counters it kept. Every reader, and
@@ -24,6 +23,18 @@ pub trait EventSource: Send {
     fn next_event(&mut self) -> Option<Result<MarketEvent, ReplayError>>;
     /// What the source has counted so far.
     fn stats(&self) -> ReplayStats;
+
+    /// Feeds every event to `f` (the callback form of the stream); stops
+    /// at, and returns, the first error.
+    fn for_each_event<F: FnMut(&MarketEvent)>(&mut self, mut f: F) -> Result<(), ReplayError>
+    where
+        Self: Sized,
+    {
+        while let Some(r) = self.next_event() {
+            f(&r?);
+        }
+        Ok(())
+    }
 }
 
 impl<S: EventSource + ?Sized> EventSource for Box<S> {
@@ -49,7 +60,9 @@ impl<S: EventSource> Iterator for Events<S> {
 /// Where a row parser emits events and reports row times.
 #[derive(Debug, Default)]
 pub(crate) struct Out {
-    pub queue: VecDeque<MarketEvent>,
+    /// Events emitted and not yet yielded; `head` is the next to yield.
+    pub queue: Vec<MarketEvent>,
+    head: usize,
     pub stats: ReplayStats,
     last_order_ts: Option<i64>,
     last_exchange_ts: Option<i64>,
@@ -60,7 +73,23 @@ impl Out {
     #[inline]
     pub fn push(&mut self, exchange_ts: i64, local_ts: Option<i64>, payload: Payload) {
         self.queue
-            .push_back(MarketEvent::new(exchange_ts, local_ts, payload));
+            .push(MarketEvent::new(exchange_ts, local_ts, payload));
+    }
+
+    /// The next queued event, if any.
+    #[inline]
+    fn pop(&mut self) -> Option<MarketEvent> {
+        match self.queue.get(self.head) {
+            Some(&ev) => {
+                self.head += 1;
+                Some(ev)
+            }
+            None => {
+                self.queue.clear();
+                self.head = 0;
+                None
+            }
+        }
     }
 
     /// Records the times of one row, counting rows that go back in time.
@@ -145,7 +174,7 @@ impl<P: RowParser> LineReader<P> {
 impl<P: RowParser> EventSource for LineReader<P> {
     fn next_event(&mut self) -> Option<Result<MarketEvent, ReplayError>> {
         loop {
-            if let Some(ev) = self.out.queue.pop_front() {
+            if let Some(ev) = self.out.pop() {
                 self.out.stats.count_event(&ev);
                 return Some(Ok(ev));
             }

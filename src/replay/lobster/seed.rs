@@ -40,16 +40,16 @@ pub fn seed_book(row: &BookRow, first: &LobsterMessage) -> Seed {
     let mut bids = raw(&row.bids);
     let mut asks = raw(&row.asks);
     let depth = row.depth.max(bids.len()).max(asks.len());
-    let (levels, better): (&mut Vec<(i64, i64)>, fn(i64, i64) -> bool) = match first.side() {
-        Side::Buy => (&mut bids, |a, b| a > b),
-        Side::Sell => (&mut asks, |a, b| a < b),
-    };
+    let buy = first.side() == Side::Buy;
+    let levels = if buy { &mut bids } else { &mut asks };
+    // True when price `a` is better than `b` on the message's side.
+    let better = |a: i64, b: i64| if buy { a > b } else { a < b };
     let pos = levels.iter().position(|&(p, _)| p == first.price);
     match first.kind {
         // An add: take its size back out.
         1 => {
             if let Some(i) = pos {
-                levels[i].1 -= first.size;
+                levels[i].1 = levels[i].1.saturating_sub(first.size);
                 if levels[i].1 <= 0 {
                     levels.remove(i);
                 }
@@ -57,7 +57,7 @@ pub fn seed_book(row: &BookRow, first: &LobsterMessage) -> Seed {
         }
         // A cancel, delete or execution: put the size back.
         2..=4 => match pos {
-            Some(i) => levels[i].1 += first.size,
+            Some(i) => levels[i].1 = levels[i].1.saturating_add(first.size),
             None => {
                 let at = levels
                     .iter()
