@@ -1,1 +1,16 @@
-//! (stress: lands with its issue.)
+//! Stress testing: a TOML config describing markets, an account
+//! population, shocks and mitigations, any field of which may be a list
+//! (a grid axis); the cartesian product of the axes, each point run with
+//! several seeds, in parallel, sharded across machines if need be, with
+//! resumable results and deterministic reports.
+//!
+//! Owns: the config and its grid, populations, book profiles, the liquidity
+//! response, shock paths, running one scenario through the engine, the
+//! parallel sweep, shards, the results journal and merging.
+//!
+//! Must not: change how the engine works (it only drives
+//! `liquidation::Engine` through `apply` and reads its public views), or
+//! let thread timing, clocks or hash order reach an output.
+
+pub mod de;
+pub mod tree;
