@@ -21,9 +21,8 @@ use std::fmt;
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
-use toml::Spanned;
 
-use super::tree::{Doc, Node};
+use super::tree::{Doc, Key, Node, Sp};
 
 /// Name of the newtype through which `At<T>` asks for its position.
 const AT_MAGIC: &str = "$__cascade_stress_at";
@@ -75,7 +74,8 @@ impl de::Error for DeError {
 /// A grid axis found in the document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AxisInfo {
-    /// Identity: the byte offset of the list in the document.
+    /// Identity of the list within one parsed document (not stable across
+    /// parses; never written out).
     pub id: usize,
     /// Dotted key (`shock[0].move`), used as the column name.
     pub key: String,
@@ -129,7 +129,9 @@ pub fn resolve<T: de::DeserializeOwned>(
 
 /// Deserializer of one node.
 struct NodeDe<'a, 'c> {
-    node: &'a Spanned<Node>,
+    node: &'a Sp,
+    /// The node's byte offset, or its parent's where it has none.
+    offset: usize,
     ctx: &'a Ctx<'c>,
     key: String,
     in_axis: bool,
@@ -147,6 +149,7 @@ impl<'a, 'c> NodeDe<'a, 'c> {
     fn root(ctx: &'a Ctx<'c>) -> NodeDe<'a, 'c> {
         NodeDe {
             node: &ctx.doc.root,
+            offset: ctx.doc.root.offset.unwrap_or(0),
             ctx,
             key: String::new(),
             in_axis: false,
@@ -154,7 +157,7 @@ impl<'a, 'c> NodeDe<'a, 'c> {
     }
 
     fn offset(&self) -> usize {
-        self.node.span().start
+        self.offset
     }
 
     fn fail(&self, message: impl Into<String>) -> DeError {
@@ -166,7 +169,7 @@ impl<'a, 'c> NodeDe<'a, 'c> {
     }
 
     /// The element of the grid list `items` chosen for this point.
-    fn pick(&self, items: &'a [Spanned<Node>]) -> Result<NodeDe<'a, 'c>, DeError> {
+    fn pick(&self, items: &'a [Sp]) -> Result<NodeDe<'a, 'c>, DeError> {
         if items.is_empty() {
             return Err(self.fail(
                 "an empty list where one value is expected (a grid list needs at least one value)",
@@ -175,13 +178,15 @@ impl<'a, 'c> NodeDe<'a, 'c> {
         if self.in_axis {
             return Err(self.fail("a grid list inside another grid list's value is not supported"));
         }
-        let id = self.offset();
+        // Identity of the list: its address in the document, which stays put
+        // between the passes over one `Doc` (it never reaches an output).
+        let id = self.node as *const Sp as usize;
         let choice = match &self.ctx.mode {
             Mode::Discover(found) => {
                 found.borrow_mut().push(AxisInfo {
                     id,
                     key: self.key.clone(),
-                    line: self.ctx.doc.line(id),
+                    line: self.ctx.doc.line(self.offset),
                     labels: items.iter().map(|i| i.get_ref().label()).collect(),
                 });
                 0
@@ -197,6 +202,7 @@ impl<'a, 'c> NodeDe<'a, 'c> {
         };
         Ok(NodeDe {
             node: &items[choice],
+            offset: items[choice].offset.unwrap_or(self.offset),
             ctx: self.ctx,
             key: self.key.clone(),
             in_axis: true,
@@ -359,16 +365,13 @@ impl<'a> Deserializer<'a> for NodeDe<'a, '_> {
 
 /// The entries of a table.
 struct MapDe<'a, 'c, 'p> {
-    entries: std::slice::Iter<'a, (Spanned<String>, Spanned<Node>)>,
+    entries: std::slice::Iter<'a, (Key, Sp)>,
     parent: &'p NodeDe<'a, 'c>,
-    value: Option<&'a (Spanned<String>, Spanned<Node>)>,
+    value: Option<&'a (Key, Sp)>,
 }
 
 impl<'a, 'c, 'p> MapDe<'a, 'c, 'p> {
-    fn new(
-        entries: &'a [(Spanned<String>, Spanned<Node>)],
-        parent: &'p NodeDe<'a, 'c>,
-    ) -> MapDe<'a, 'c, 'p> {
+    fn new(entries: &'a [(Key, Sp)], parent: &'p NodeDe<'a, 'c>) -> MapDe<'a, 'c, 'p> {
         MapDe {
             entries: entries.iter(),
             parent,
@@ -388,8 +391,12 @@ impl<'a> MapAccess<'a> for MapDe<'a, '_, '_> {
             return Ok(None);
         };
         self.value = Some(entry);
-        let key = entry.0.get_ref();
-        let offset = entry.0.span().start;
+        let key = &entry.0.name;
+        let offset = entry
+            .0
+            .offset
+            .or(entry.1.offset)
+            .unwrap_or(self.parent.offset);
         let path = join(&self.parent.key, key);
         seed.deserialize(IntoDeserializer::<DeError>::into_deserializer(key.as_str()))
             .map(Some)
@@ -402,8 +409,13 @@ impl<'a> MapAccess<'a> for MapDe<'a, '_, '_> {
         };
         seed.deserialize(NodeDe {
             node: &entry.1,
+            offset: entry
+                .1
+                .offset
+                .or(entry.0.offset)
+                .unwrap_or(self.parent.offset),
             ctx: self.parent.ctx,
-            key: join(&self.parent.key, entry.0.get_ref()),
+            key: join(&self.parent.key, &entry.0.name),
             in_axis: self.parent.in_axis,
         })
     }
@@ -411,7 +423,7 @@ impl<'a> MapAccess<'a> for MapDe<'a, '_, '_> {
 
 /// The elements of a (natural, not grid) list.
 struct SeqDe<'a, 'c, 'p> {
-    items: std::iter::Enumerate<std::slice::Iter<'a, Spanned<Node>>>,
+    items: std::iter::Enumerate<std::slice::Iter<'a, Sp>>,
     parent: &'p NodeDe<'a, 'c>,
 }
 
@@ -427,6 +439,7 @@ impl<'a> SeqAccess<'a> for SeqDe<'a, '_, '_> {
         };
         seed.deserialize(NodeDe {
             node,
+            offset: node.offset.unwrap_or(self.parent.offset),
             ctx: self.parent.ctx,
             key: format!("{}[{i}]", self.parent.key),
             in_axis: self.parent.in_axis,

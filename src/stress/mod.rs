@@ -12,5 +12,7 @@
 //! `liquidation::Engine` through `apply` and reads its public views), or
 //! let thread timing, clocks or hash order reach an output.
 
+pub mod config;
 pub mod de;
+pub mod point;
 pub mod tree;

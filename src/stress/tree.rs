@@ -11,10 +11,8 @@
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use toml::Spanned;
 
-/// The key toml uses internally to smuggle a datetime through serde (a
-/// datetime then fails to parse as a spanned key: that is how we see one).
+/// The key toml uses internally to smuggle a datetime through serde.
 const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
 
 /// One TOML value.
@@ -29,9 +27,158 @@ pub enum Node {
     /// A boolean.
     Bool(bool),
     /// An array.
-    Array(Vec<Spanned<Node>>),
+    Array(Vec<Sp>),
     /// A table, keys in document order.
-    Table(Vec<(Spanned<String>, Spanned<Node>)>),
+    Table(Vec<(Key, Sp)>),
+}
+
+/// A node and, where the document spells it out, the byte offset where
+/// it starts (tables made implicitly by a dotted header have none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sp {
+    /// The value.
+    pub node: Node,
+    /// Byte offset of the value in the document.
+    pub offset: Option<usize>,
+}
+
+impl<'de> Deserialize<'de> for Sp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Sp, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Sp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a TOML value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Sp, E> {
+                NodeVisitor.visit_bool(v).map(Sp::bare)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Sp, E> {
+                NodeVisitor.visit_i64(v).map(Sp::bare)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Sp, E> {
+                NodeVisitor.visit_u64(v).map(Sp::bare)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Sp, E> {
+                NodeVisitor.visit_f64(v).map(Sp::bare)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Sp, E> {
+                NodeVisitor.visit_str(v).map(Sp::bare)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Sp, A::Error> {
+                NodeVisitor.visit_seq(seq).map(Sp::bare)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Sp, A::Error> {
+                // Either toml's span protocol (start, end, value) or, for a
+                // value that has no span, the value's own table.
+                let Some(first) = map.next_key::<Key>()? else {
+                    return Ok(Sp::bare(Node::Table(Vec::new())));
+                };
+                if first.name != SPANNED_START {
+                    return table_from(first, map).map(Sp::bare);
+                }
+                let start = map.next_value::<usize>()?;
+                let mut node = None;
+                while let Some(field) = map.next_key::<Key>()? {
+                    if field.name == SPANNED_VALUE {
+                        node = Some(map.next_value::<Node>()?);
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                let node = node.ok_or_else(|| de::Error::custom("a span without its value"))?;
+                Ok(Sp {
+                    node,
+                    offset: Some(start),
+                })
+            }
+        }
+        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, V)
+    }
+}
+
+impl Sp {
+    fn bare(node: Node) -> Sp {
+        Sp { node, offset: None }
+    }
+
+    /// The node.
+    pub fn get_ref(&self) -> &Node {
+        &self.node
+    }
+}
+
+/// Reads the rest of a table whose first key has been read.
+fn table_from<'de, A: MapAccess<'de>>(first: Key, mut map: A) -> Result<Node, A::Error> {
+    if first.name == TOML_DATETIME_KEY {
+        return Err(de::Error::custom(
+            "dates and times are not used in stress configs",
+        ));
+    }
+    let mut entries = vec![(first, map.next_value::<Sp>()?)];
+    while let Some(key) = map.next_key::<Key>()? {
+        if key.name == TOML_DATETIME_KEY {
+            return Err(de::Error::custom(
+                "dates and times are not used in stress configs",
+            ));
+        }
+        let value = map.next_value::<Sp>()?;
+        entries.push((key, value));
+    }
+    Ok(Node::Table(entries))
+}
+
+/// A table key and, where the document spells it out, its byte offset
+/// (keys of tables made implicitly by a dotted header have none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// The key.
+    pub name: String,
+    /// Byte offset of the key in the document.
+    pub offset: Option<usize>,
+}
+
+// The names through which toml hands out spans (serde_spanned's protocol:
+// a struct with these three fields); toml only exposes them by way of its
+// `Spanned` type, which cannot take a key without a span.
+const SPANNED_NAME: &str = "$__serde_spanned_private_Spanned";
+const SPANNED_START: &str = "$__serde_spanned_private_start";
+const SPANNED_END: &str = "$__serde_spanned_private_end";
+const SPANNED_VALUE: &str = "$__serde_spanned_private_value";
+const SPANNED_FIELDS: &[&str] = &[SPANNED_START, SPANNED_END, SPANNED_VALUE];
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key {
+                    name: v.to_string(),
+                    offset: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Key, A::Error> {
+                let mut offset = None;
+                let mut name = None;
+                while let Some(field) = map.next_key::<String>()? {
+                    match field.as_str() {
+                        SPANNED_START => offset = Some(map.next_value::<usize>()?),
+                        SPANNED_VALUE => name = Some(map.next_value::<String>()?),
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| de::Error::custom("a key without its text"))?;
+                Ok(Key { name, offset })
+            }
+        }
+        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, V)
+    }
 }
 
 impl Node {
@@ -77,7 +224,7 @@ impl Node {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(k.get_ref());
+                    out.push_str(&k.name);
                     out.push('=');
                     v.get_ref().write_label(out);
                 }
@@ -87,51 +234,52 @@ impl Node {
     }
 }
 
+/// Builds a `Node` from whatever the toml deserializer offers.
+struct NodeVisitor;
+
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Node;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a TOML value")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-                Ok(Node::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-                Ok(Node::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-                i64::try_from(v)
-                    .map(Node::Int)
-                    .map_err(|_| E::custom("integer out of range"))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-                Ok(Node::Float(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
-                Ok(Node::Str(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
-                Ok(Node::Str(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-                    items.push(item);
-                }
-                Ok(Node::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-                let mut entries: Vec<(Spanned<String>, Spanned<Node>)> = Vec::new();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let value = map.next_value::<Spanned<Node>>()?;
-                    entries.push((key, value));
-                }
-                Ok(Node::Table(entries))
-            }
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a TOML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        i64::try_from(v)
+            .map(Node::Int)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Ok(Node::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Sp>()? {
+            items.push(item);
         }
-        d.deserialize_any(V)
+        Ok(Node::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        match map.next_key::<Key>()? {
+            None => Ok(Node::Table(Vec::new())),
+            Some(first) => table_from(first, map),
+        }
     }
 }
 
@@ -139,7 +287,7 @@ impl<'de> Deserialize<'de> for Node {
 #[derive(Clone, Debug)]
 pub struct Doc {
     /// The root table.
-    pub root: Spanned<Node>,
+    pub root: Sp,
     /// Byte offset of the start of every line.
     line_starts: Vec<usize>,
 }
@@ -157,19 +305,17 @@ impl Doc {
     /// Parses a whole document.
     pub fn parse(text: &str) -> Result<Doc, SyntaxError> {
         let line_starts = line_starts(text);
-        match toml::from_str::<Spanned<Node>>(text) {
+        match toml::from_str::<Sp>(text) {
             Ok(root) => Ok(Doc { root, line_starts }),
             Err(e) => {
                 let line = e
                     .span()
                     .map(|s| line_of(&line_starts, s.start))
                     .unwrap_or(1);
-                let message = if e.message().contains(TOML_DATETIME_KEY) {
-                    "dates and times are not used in stress configs".to_string()
-                } else {
-                    e.message().trim().to_string()
-                };
-                Err(SyntaxError { line, message })
+                Err(SyntaxError {
+                    line,
+                    message: e.message().trim().to_string(),
+                })
             }
         }
     }
@@ -201,14 +347,24 @@ mod tests {
         let Node::Table(entries) = doc.root.get_ref() else {
             panic!("root is a table")
         };
-        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.get_ref().as_str()).collect();
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
         assert_eq!(keys, ["b", "a", "t"]);
-        assert_eq!(doc.line(entries[1].0.span().start), 2);
+        assert_eq!(entries[1].0.offset.map(|o| doc.line(o)), Some(2));
         let Node::Table(inner) = entries[2].1.get_ref() else {
             panic!("t is a table")
         };
-        assert_eq!(doc.line(inner[0].1.span().start), 5);
+        assert_eq!(inner[0].1.offset.map(|o| doc.line(o)), Some(5));
         assert_eq!(inner[0].1.get_ref().label(), "[1, 2]");
+    }
+
+    #[test]
+    fn dotted_headers_make_implicit_tables() {
+        let doc = Doc::parse("[a.b]\nc = 1\n").unwrap();
+        let Node::Table(entries) = doc.root.get_ref() else {
+            panic!("root is a table")
+        };
+        assert_eq!(entries[0].0.name, "a");
+        assert_eq!(entries[0].1.get_ref().label(), "{b={c=1}}");
     }
 
     #[test]
