@@ -14,5 +14,7 @@
 
 pub mod config;
 pub mod de;
+pub mod grid;
 pub mod point;
+pub mod rng;
 pub mod tree;
