@@ -237,9 +237,15 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, String> {
     if t.is_empty() || t.starts_with('#') {
         return Ok(None);
     }
-    serde_json::from_str::<Command>(t)
-        .map(Some)
-        .map_err(|e| clean_serde_message(&e.to_string()))
+    serde_json::from_str::<Command>(t).map(Some).map_err(|e| {
+        let m = clean_serde_message(&e.to_string());
+        match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                format!("not a valid JSON object: {m}")
+            }
+            _ => m,
+        }
+    })
 }
 
 /// serde_json appends " at line 1 column N": the line is the script's, and

@@ -163,7 +163,11 @@ int_newtype_ops!(Rate, i64);
 impl Money {
     /// Parses a decimal string as an amount (at most 12 decimals).
     pub fn parse(s: &str) -> Result<Money, DecimalError> {
-        Decimal::parse(s)?.to_scaled(MONEY_DECIMALS).map(Money)
+        Money::from_decimal(Decimal::parse(s)?)
+    }
+    /// An exact decimal as an amount (at most 12 decimals).
+    pub fn from_decimal(d: Decimal) -> Result<Money, DecimalError> {
+        d.to_scaled(MONEY_DECIMALS).map(Money)
     }
     /// The exact decimal value.
     pub fn to_decimal(self) -> Decimal {
@@ -186,7 +190,11 @@ impl Rate {
     pub const ONE: Rate = Rate(1_000_000_000_000);
     /// Parses a decimal string as a rate (at most 12 decimals).
     pub fn parse(s: &str) -> Result<Rate, DecimalError> {
-        let v = Decimal::parse(s)?.to_scaled(RATE_DECIMALS)?;
+        Rate::from_decimal(Decimal::parse(s)?)
+    }
+    /// An exact decimal as a rate (at most 12 decimals).
+    pub fn from_decimal(d: Decimal) -> Result<Rate, DecimalError> {
+        let v = d.to_scaled(RATE_DECIMALS)?;
         i64::try_from(v)
             .map(Rate)
             .map_err(|_| DecimalError::TooLarge)

@@ -1,15 +1,87 @@
 //! The step loop: after a command has moved prices, run what those moves
-//! triggered (stop orders, liquidations), round after round, until nothing
-//! more is triggered. Once a round holds a liquidation, a cascade is under
-//! way and every round is one of its steps.
+//! triggered (liquidations, then stop orders), round after round, until
+//! nothing more is triggered. The first round that liquidates someone
+//! starts a cascade; every later round with a liquidation is one of its
+//! steps. Circuit breakers are applied between steps, and the optional
+//! `StepHook` (liquidity response in stress runs) runs there too.
 //!
 //! Must not: match orders or value accounts itself; it sequences the work
 //! of the book, the margin checker and the waterfall, and measures it.
 
-use super::Engine;
+use std::collections::BTreeMap;
+
+use super::metrics::{CascadeMetrics, StepMetrics};
+use super::{Engine, Trigger, Unit};
 use crate::book::{StopRequest, TriggerSource};
 use crate::event::{Event, EventSink, InstrumentIdx};
-use crate::types::Price;
+use crate::margin;
+use crate::script::Command;
+use crate::types::{Money, Price, Qty, Side};
+
+/// What a `StepHook` sees of one instrument between steps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepMarket {
+    /// Instrument.
+    pub inst: InstrumentIdx,
+    /// Best bid.
+    pub best_bid: Option<Price>,
+    /// Best ask.
+    pub best_ask: Option<Price>,
+    /// Mark.
+    pub mark: Option<Price>,
+    /// Halted (by command or breaker).
+    pub halted: bool,
+}
+
+/// What a `StepHook` sees between two steps of a cascade.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepView {
+    /// Cascade number.
+    pub cascade: u32,
+    /// The step that just ended.
+    pub step: u32,
+    /// Every instrument, in index order.
+    pub markets: Vec<StepMarket>,
+}
+
+/// Called between the steps of a cascade; the commands it returns (for
+/// example post-only limit orders of the street refilling depth) are run
+/// before the next step.
+pub trait StepHook: Send {
+    /// The step `view.step` of cascade `view.cascade` just ended.
+    fn after_step(&mut self, view: &StepView) -> Vec<Command>;
+}
+
+/// A cascade under way.
+#[derive(Debug)]
+pub(super) struct CascadeState {
+    /// Cascade number.
+    pub number: u32,
+    /// Current step.
+    pub step: u32,
+    /// True once the current round has liquidated someone.
+    pub in_step: bool,
+    /// Totals per instrument.
+    pub insts: BTreeMap<InstrumentIdx, CascadeMetrics>,
+    /// The current step, per instrument.
+    pub current: BTreeMap<InstrumentIdx, StepMetrics>,
+}
+
+impl CascadeState {
+    /// Counts a liquidation fill.
+    pub fn record_fill(
+        &mut self,
+        inst: InstrumentIdx,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        notional: Money,
+    ) {
+        if let Some(m) = self.current.get_mut(&inst) {
+            m.record_fill(side, price, qty, notional);
+        }
+    }
+}
 
 impl Engine {
     /// Moves the stops of `source` that `price` triggers on `inst` into the
@@ -20,6 +92,9 @@ impl Engine {
         source: TriggerSource,
         price: Price,
     ) {
+        if self.markets[inst as usize].halted {
+            return;
+        }
         let mut buf: Vec<StopRequest> = std::mem::take(&mut self.stop_buf);
         buf.clear();
         self.markets[inst as usize]
@@ -29,20 +104,213 @@ impl Engine {
         self.stop_buf = buf;
     }
 
-    /// Runs rounds of triggered work until none is left.
+    /// Makes sure the current step measures `inst`, starting the cascade
+    /// (and the step) at the first liquidation.
+    pub(super) fn ensure_step_metrics(&mut self, inst: InstrumentIdx) {
+        let book = &self.markets[inst as usize].book;
+        let (bid, ask) = (book.best_bid(), book.best_ask());
+        let mark = self.marks.mark(inst);
+        let fund = self.funds.insurance(inst);
+        let c = self.cascade.get_or_insert_with(|| {
+            self.cascades += 1;
+            CascadeState {
+                number: self.cascades,
+                step: 0,
+                in_step: false,
+                insts: BTreeMap::new(),
+                current: BTreeMap::new(),
+            }
+        });
+        if !c.in_step {
+            c.in_step = true;
+            c.step += 1;
+        }
+        c.insts
+            .entry(inst)
+            .or_insert_with(|| CascadeMetrics::new(inst, mark, fund));
+        c.current
+            .entry(inst)
+            .or_insert_with(|| StepMetrics::new(inst, bid, ask, mark, fund));
+    }
+
+    /// Liquidation notional filled on `inst` in the current step.
+    pub(super) fn step_notional(&self, inst: InstrumentIdx) -> Money {
+        self.cascade
+            .as_ref()
+            .and_then(|c| c.current.get(&inst))
+            .map_or(Money::ZERO, |m| m.notional)
+    }
+
+    /// (cascade, step) numbers for events.
+    pub(super) fn cascade_step(&self) -> (u32, u32) {
+        self.cascade.as_ref().map_or((0, 0), |c| (c.number, c.step))
+    }
+
+    /// Adds bad debt to the current step.
+    pub(super) fn record_bad_debt(&mut self, inst: InstrumentIdx, bad: Money) {
+        if let Some(m) = self.cascade.as_mut().and_then(|c| c.current.get_mut(&inst)) {
+            m.bad_debt += bad;
+        }
+    }
+
+    /// Re-keys an account in the trigger index without queuing it.
+    pub(super) fn rekey_quiet(&mut self, idx: margin::AccountIdx) {
+        let view = margin::Market::new(&self.instruments, &self.marks);
+        self.index.update(&self.accounts, &view, idx);
+    }
+
+    /// Runs rounds of triggered work until none is left, then closes the
+    /// cascade if one ran.
     pub(super) fn settle(&mut self, sink: &mut dyn EventSink) {
         loop {
+            let liqs = std::mem::take(&mut self.pending_liqs);
             let stops = std::mem::take(&mut self.pending_stops);
-            if stops.is_empty() {
+            if liqs.is_empty() && stops.is_empty() {
                 break;
+            }
+            if let Some(c) = self.cascade.as_mut() {
+                c.in_step = false;
+                c.current.clear();
+            }
+            // Most underwater first (lowest equity / maintenance), ties by
+            // account id; units no longer liquidatable are skipped later.
+            let view = self.view();
+            let mut order: Vec<(margin::MarginRatio, u64, Unit, Trigger)> = liqs
+                .into_iter()
+                .filter_map(|(unit, trig)| {
+                    let acct = self.accounts.account(unit.account).ok()?;
+                    let inst = unit.isolated.unwrap_or(trig.inst);
+                    let ratio = margin::margin_ratio(acct, inst, &view).ok()?;
+                    Some((ratio, acct.id(), unit, trig))
+                })
+                .collect();
+            order.sort_by(|a, b| a.0.cmp_ratio(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            for (_, _, unit, trig) in order {
+                self.liquidate(unit, trig, sink);
             }
             for (inst, stop) in stops {
                 let Some(live) = self.orders.get(&stop.order.id).copied() else {
                     continue;
                 };
-                self.orders.remove(&stop.order.id);
+                self.forget_order(stop.order.id);
                 self.emit(sink, Event::Triggered { id: stop.order.id });
                 self.submit(inst, &stop.order, live, false, sink);
+            }
+            self.end_step(sink);
+        }
+        if let Some(c) = self.cascade.take() {
+            for (inst, m) in &c.insts {
+                let report = m.report(c.number, self.marks.mark(*inst));
+                self.emit(sink, Event::Cascade(report));
+            }
+        }
+    }
+
+    /// Emits the step events of the round that just ran, applies circuit
+    /// breakers, and runs the step hook.
+    fn end_step(&mut self, sink: &mut dyn EventSink) {
+        let Some(c) = self.cascade.as_mut() else {
+            return;
+        };
+        if !c.in_step {
+            return;
+        }
+        let (number, step) = (c.number, c.step);
+        let current = std::mem::take(&mut c.current);
+        let mut halts = Vec::new();
+        for (inst, m) in &current {
+            let mark_after = self.marks.mark(*inst);
+            let fund = self.funds.insurance(*inst);
+            let report = m.report(number, step, mark_after, fund);
+            let c = self.cascade.as_mut().expect("cascade checked above");
+            let totals = c
+                .insts
+                .get_mut(inst)
+                .expect("created with the step metrics");
+            totals.add_step(m, fund);
+            let breaker = self.instruments[*inst as usize].breaker;
+            if let (Some(limit), Some(start), Some(now)) =
+                (breaker.halt_move, totals.mark_start, mark_after)
+            {
+                // |now - start| > limit x start, exactly.
+                let moved =
+                    (now.0 as i128 - start.0 as i128).abs() * crate::types::Rate::ONE.0 as i128;
+                if moved > limit.0 as i128 * start.0 as i128 && !self.markets[*inst as usize].halted
+                {
+                    totals.halted = true;
+                    halts.push(*inst);
+                }
+            }
+            self.emit(sink, Event::Step(report));
+        }
+        for inst in halts {
+            self.markets[inst as usize].halted = true;
+            self.emit(
+                sink,
+                Event::Halt {
+                    inst,
+                    halted: true,
+                    reason: "breaker",
+                },
+            );
+            // Liquidations waiting on this instrument wait for `resume`.
+            let waiting: Vec<(Unit, Trigger)> = self
+                .pending_liqs
+                .iter()
+                .filter(|(u, t)| u.isolated.unwrap_or(t.inst) == inst)
+                .map(|(u, t)| (*u, *t))
+                .collect();
+            for (u, t) in waiting {
+                self.pending_liqs.remove(&u);
+                self.parked.insert(u, t);
+            }
+        }
+        if let Some(mut hook) = self.step_hook.take() {
+            let view = StepView {
+                cascade: number,
+                step,
+                markets: (0..self.markets.len())
+                    .map(|i| {
+                        let m = &self.markets[i];
+                        StepMarket {
+                            inst: i as InstrumentIdx,
+                            best_bid: m.book.best_bid(),
+                            best_ask: m.book.best_ask(),
+                            mark: self.marks.mark(i as InstrumentIdx),
+                            halted: m.halted,
+                        }
+                    })
+                    .collect(),
+            };
+            for cmd in hook.after_step(&view) {
+                if let Err(e) = self.apply_inner(&cmd, sink) {
+                    self.emit(
+                        sink,
+                        Event::Error {
+                            line: 0,
+                            message: format!("step hook: {e}"),
+                        },
+                    );
+                }
+            }
+            self.step_hook = Some(hook);
+        }
+    }
+
+    /// `resume`: matching restarts, and liquidations that waited on the
+    /// instrument (or that its current mark now triggers) are queued.
+    pub(super) fn resume(&mut self, inst: InstrumentIdx) {
+        self.markets[inst as usize].halted = false;
+        let parked = std::mem::take(&mut self.parked);
+        for (u, t) in parked {
+            self.pending_liqs.entry(u).or_insert(t);
+        }
+        if let Some(mark) = self.marks.mark(inst) {
+            self.scan_index(inst, mark, None);
+            let last = self.markets[inst as usize].last;
+            self.collect_stops(inst, TriggerSource::Mark, mark);
+            if let Some(p) = last {
+                self.collect_stops(inst, TriggerSource::Last, p);
             }
         }
     }

@@ -18,6 +18,8 @@ pub struct Market {
     pub halted: bool,
     /// The last trade price.
     pub last: Option<Price>,
+    /// The mark at which the trigger index was last scanned.
+    pub scanned: Option<Price>,
 }
 
 impl Market {
@@ -28,6 +30,7 @@ impl Market {
             book: OrderBook::new(),
             halted: false,
             last: None,
+            scanned: None,
         }
     }
 

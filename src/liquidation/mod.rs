@@ -11,18 +11,30 @@
 //! talks to the outside only through `apply` and the `EventSink`.
 
 mod cascade;
+mod collateral;
+mod fills;
+mod funds;
 mod market;
 mod metrics;
 mod orders;
+mod query;
+mod waterfall;
 
+pub use cascade::{StepHook, StepView};
+pub use funds::Funds;
 pub use market::Market;
+pub use metrics::{CascadeMetrics, StepMetrics};
 
 use std::collections::{BTreeMap, HashMap};
 
+use smallvec::SmallVec;
+
+use crate::book::{BookEvent, StopRequest};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::{Instrument, InstrumentError};
+use crate::margin::{self, AccountIdx, Accounts, MarginError, Marks};
 use crate::script::Command;
-use crate::types::{AccountId, OrderId, Price, Side};
+use crate::types::{AccountId, Money, OrderId, Price, Qty, Side};
 
 /// Why a command could not be run (an `error` event); nothing changed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,9 +54,12 @@ pub enum EngineError {
     /// An account id is used twice.
     #[error("account {0} already exists")]
     DuplicateAccount(AccountId),
-    /// A field is missing or does not fit the command.
+    /// A field is missing, malformed, or does not fit the command.
     #[error("{0}")]
     Invalid(String),
+    /// The margin ledger refused (overflow, wrong mode, ...).
+    #[error("{0}")]
+    Margin(#[from] MarginError),
 }
 
 /// What the engine remembers about a live order (resting or pending stop).
@@ -58,35 +73,129 @@ pub(crate) struct LiveOrder {
     pub side: Side,
     /// Reduce-only flag.
     pub reduce_only: bool,
+    /// Quantity when placed (a stop's whole quantity).
+    pub qty: Qty,
+    /// Limit price (`None`: market or stop-market).
+    pub price: Option<Price>,
+    /// True while it is a pending stop.
+    pub stop: bool,
+}
+
+/// A margin unit to liquidate: a cross account (`isolated: None`) or one
+/// isolated position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Unit {
+    /// Dense account index.
+    pub account: AccountIdx,
+    /// The isolated position's instrument, for isolated units.
+    pub isolated: Option<InstrumentIdx>,
+}
+
+/// The mark change that made a unit liquidatable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Trigger {
+    /// Instrument whose mark moved.
+    pub inst: InstrumentIdx,
+    /// The mark it moved to.
+    pub mark: Price,
 }
 
 /// The liquidation engine.
-#[derive(Debug, Default)]
 pub struct Engine {
     /// Markets in definition order.
     markets: Vec<Market>,
     /// Symbol to market index.
     symbols: BTreeMap<String, InstrumentIdx>,
-    /// Instrument specifications, parallel to `markets` (for rendering).
+    /// Instrument specifications, parallel to `markets`.
     instruments: Vec<Instrument>,
+    /// Mark prices, parallel to `markets`.
+    marks: Marks,
+    /// Accounts, positions and collateral.
+    accounts: Accounts,
+    /// Liquidation-price index.
+    index: margin::TriggerIndex,
+    /// Insurance funds, fee pool, outside money.
+    funds: Funds,
     /// Live orders by id.
     orders: HashMap<OrderId, LiveOrder>,
-    /// Accounts that exist (the street, 0, always does).
-    accounts: BTreeMap<AccountId, ()>,
+    /// Live order ids per account, in placement order.
+    account_orders: HashMap<AccountId, SmallVec<[OrderId; 4]>>,
     /// Reused buffer for book output.
-    book_out: Vec<crate::book::BookEvent>,
+    book_out: Vec<BookEvent>,
     /// Reused buffer for triggered stops.
-    stop_buf: Vec<crate::book::StopRequest>,
-    /// Stops triggered by this round, to run in the next.
-    pending_stops: Vec<(InstrumentIdx, crate::book::StopRequest)>,
+    stop_buf: Vec<StopRequest>,
+    /// Stops triggered in this round, to run in the next.
+    pending_stops: Vec<(InstrumentIdx, StopRequest)>,
+    /// Units made liquidatable in this round, to liquidate in the next.
+    pending_liqs: BTreeMap<Unit, Trigger>,
+    /// Units that wait for a halted instrument to resume.
+    parked: BTreeMap<Unit, Trigger>,
+    /// The cascade under way, if any.
+    cascade: Option<cascade::CascadeState>,
+    /// Cascades started so far.
+    cascades: u32,
+    /// Next id for engine-made (liquidation) orders.
+    next_engine_order: OrderId,
+    /// Called between cascade steps (stress liquidity response).
+    step_hook: Option<Box<dyn StepHook>>,
+    /// Reused buffer for trigger-index hits.
+    hits_buf: Vec<AccountIdx>,
+    /// Internal arithmetic faults (overflow in a ledger update); always 0
+    /// unless something is broken. Tests assert it.
+    faults: u64,
 }
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("instruments", &self.instruments.len())
+            .field("accounts", &self.accounts.len())
+            .field("orders", &self.orders.len())
+            .field("cascades", &self.cascades)
+            .finish()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+/// Ids of engine-made liquidation orders start here (2^62), far above any
+/// script id in practice.
+pub const ENGINE_ORDER_IDS: OrderId = 1 << 62;
 
 impl Engine {
     /// An engine with no instruments and only the street account.
     pub fn new() -> Engine {
-        let mut e = Engine::default();
-        e.accounts.insert(crate::types::STREET, ());
-        e
+        Engine {
+            markets: Vec::new(),
+            symbols: BTreeMap::new(),
+            instruments: Vec::new(),
+            marks: Marks::new(),
+            accounts: Accounts::new(),
+            index: margin::TriggerIndex::new(),
+            funds: Funds::default(),
+            orders: HashMap::new(),
+            account_orders: HashMap::new(),
+            book_out: Vec::new(),
+            stop_buf: Vec::new(),
+            pending_stops: Vec::new(),
+            pending_liqs: BTreeMap::new(),
+            parked: BTreeMap::new(),
+            cascade: None,
+            cascades: 0,
+            next_engine_order: ENGINE_ORDER_IDS,
+            step_hook: None,
+            hits_buf: Vec::new(),
+            faults: 0,
+        }
+    }
+
+    /// Internal arithmetic faults so far (0 unless something is broken).
+    pub fn faults(&self) -> u64 {
+        self.faults
     }
 
     /// The instrument table, indexed by `InstrumentIdx`.
@@ -104,14 +213,59 @@ impl Engine {
         self.symbols.get(symbol).copied()
     }
 
-    /// Emits an event into `sink` with this engine's instrument table.
-    pub fn emit(&self, sink: &mut dyn EventSink, event: Event) {
-        sink.emit(&event, &self.instruments);
+    /// The accounts ledger (read only).
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    /// The insurance funds, fee pool and outside-money total.
+    pub fn funds(&self) -> &Funds {
+        &self.funds
     }
 
     /// The current mark of an instrument (none before the first price).
-    pub fn mark_of(&self, _inst: InstrumentIdx) -> Option<Price> {
-        None
+    pub fn mark_of(&self, inst: InstrumentIdx) -> Option<Price> {
+        self.marks.mark(inst)
+    }
+
+    /// The insurance fund backing `inst`.
+    pub fn insurance_fund(&self, inst: InstrumentIdx) -> Money {
+        self.funds.insurance(inst)
+    }
+
+    /// Losses charged to other accounts pro rata so far.
+    pub fn socialized_loss(&self) -> Money {
+        self.funds.socialized
+    }
+
+    /// Cascades started so far.
+    pub fn cascade_count(&self) -> u32 {
+        self.cascades
+    }
+
+    /// All money held (accounts, insurance funds, fee pool) minus all money
+    /// brought in from outside. Zero unless something is broken.
+    pub fn conservation_residual(&self) -> Money {
+        let held = self.accounts.total_money().unwrap_or(Money(i128::MAX));
+        held + self.funds.total() - self.funds.deposited
+    }
+
+    /// Net position of every instrument across all accounts (the street
+    /// included): zero unless something is broken.
+    pub fn net_positions(&self) -> Vec<i128> {
+        (0..self.markets.len() as InstrumentIdx)
+            .map(|i| self.accounts.net_qty(i))
+            .collect()
+    }
+
+    /// Installs a hook called between cascade steps.
+    pub fn set_step_hook(&mut self, hook: Box<dyn StepHook>) {
+        self.step_hook = Some(hook);
+    }
+
+    /// Emits an event into `sink` with this engine's instrument table.
+    pub fn emit(&self, sink: &mut dyn EventSink, event: Event) {
+        sink.emit(&event, &self.instruments);
     }
 
     fn market_of(&self, symbol: &str) -> Result<InstrumentIdx, EngineError> {
@@ -119,31 +273,56 @@ impl Engine {
             .ok_or_else(|| EngineError::UnknownSymbol(symbol.to_string()))
     }
 
+    fn view(&self) -> margin::Market<'_> {
+        margin::Market::new(&self.instruments, &self.marks)
+    }
+
     /// Runs one command. Events go to `sink`; an `Err` means the command
-    /// was not run at all and should be reported as an `error` event.
+    /// was not run and should be reported as an `error` event.
     pub fn apply(&mut self, cmd: &Command, sink: &mut dyn EventSink) -> Result<(), EngineError> {
+        self.apply_inner(cmd, sink)?;
+        self.settle(sink);
+        Ok(())
+    }
+
+    /// Runs one command without running what it triggers (the caller
+    /// settles).
+    fn apply_inner(&mut self, cmd: &Command, sink: &mut dyn EventSink) -> Result<(), EngineError> {
         match cmd {
-            Command::Instrument(spec) => {
-                if self.symbols.contains_key(&spec.symbol) {
-                    return Err(EngineError::DuplicateSymbol(spec.symbol.clone()));
-                }
-                let inst = Instrument::new(spec)?;
-                let idx = self.markets.len() as InstrumentIdx;
-                self.symbols.insert(spec.symbol.clone(), idx);
-                self.instruments.push(inst.clone());
-                self.markets.push(Market::new(inst));
-                Ok(())
+            Command::Instrument(spec) => self.define_instrument(spec),
+            Command::Account { id, deposit, mode } => self.open_account(*id, *deposit, *mode),
+            Command::Deposit { account, amount } => self.deposit(*account, *amount, sink),
+            Command::Insurance { amount, symbol } => {
+                self.top_up_insurance(*amount, symbol.as_deref())
             }
-            Command::Account { id, .. } => {
-                if self.accounts.contains_key(id) {
-                    return Err(EngineError::DuplicateAccount(*id));
-                }
-                self.accounts.insert(*id, ());
-                Ok(())
-            }
+            Command::Position {
+                account,
+                symbol,
+                qty,
+                entry,
+                margin,
+            } => self.give_position(*account, symbol, *qty, *entry, *margin),
             Command::Order(o) => self.place_order(o, sink),
             Command::Cancel { id } => self.cancel_order(*id, sink),
             Command::Modify { id, price, qty } => self.modify_order(*id, *price, *qty, sink),
+            Command::Index { symbol, price } => {
+                let inst = self.market_of(symbol)?;
+                let p = self.price_of(inst, *price, "price")?;
+                if let Some(m) = self.marks.on_index(inst, p) {
+                    self.mark_changed(inst, m, sink);
+                }
+                Ok(())
+            }
+            Command::Mark { symbol, price } => {
+                let inst = self.market_of(symbol)?;
+                let p = self.price_of(inst, *price, "price")?;
+                if let Some(m) = self.marks.force(inst, p) {
+                    self.mark_changed(inst, m, sink);
+                }
+                Ok(())
+            }
+            Command::Funding { symbol, rate } => self.settle_funding(symbol, *rate),
+            Command::Query { account } => self.query(*account, sink),
             Command::Book { symbol, depth } => {
                 let inst = self.market_of(symbol)?;
                 let n = depth.unwrap_or(10);
@@ -160,12 +339,45 @@ impl Engine {
             }
             Command::Resume { symbol } => {
                 let inst = self.market_of(symbol)?;
-                self.markets[inst as usize].halted = false;
+                self.resume(inst);
                 Ok(())
             }
-            other => Err(EngineError::Invalid(format!(
-                "command not supported yet: {other:?}"
-            ))),
         }
+    }
+
+    fn define_instrument(
+        &mut self,
+        spec: &crate::instrument::InstrumentSpec,
+    ) -> Result<(), EngineError> {
+        if self.symbols.contains_key(&spec.symbol) {
+            return Err(EngineError::DuplicateSymbol(spec.symbol.clone()));
+        }
+        let inst = Instrument::new(spec)?;
+        let idx = self.markets.len() as InstrumentIdx;
+        self.symbols.insert(spec.symbol.clone(), idx);
+        self.marks.push(inst.mark);
+        self.funds.add_instrument(idx);
+        self.instruments.push(inst.clone());
+        self.markets.push(Market::new(inst));
+        Ok(())
+    }
+
+    /// Converts a script price to ticks, as an error (not a rejection).
+    fn price_of(
+        &self,
+        inst: InstrumentIdx,
+        d: crate::types::Decimal,
+        field: &str,
+    ) -> Result<Price, EngineError> {
+        self.instruments[inst as usize]
+            .price(d)
+            .map_err(|e| EngineError::Invalid(format!("{field}: {e}")))
+    }
+
+    /// The dense index of an account id.
+    fn idx(&self, id: AccountId) -> Result<AccountIdx, EngineError> {
+        self.accounts
+            .idx_of(id)
+            .ok_or(EngineError::UnknownAccount(id))
     }
 }

@@ -1,25 +1,17 @@
-//! Order entry: validating `order`, `cancel` and `modify` commands,
-//! sending them to the book, and turning what the book reports into events.
+//! Order entry: validating `order`, `cancel` and `modify` commands (ticks
+//! and lots, halts, duplicate ids, the price band, reduce-only, initial
+//! margin), sending them to the book, and keeping the table of live orders.
 //!
 //! Must not: match orders (the book does) or decide liquidations (the
 //! cascade does).
 
 use super::{Engine, EngineError, LiveOrder};
-use crate::book::{
-    BookEvent, OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource,
-};
+use crate::book::{OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource};
 use crate::event::{Event, EventSink, InstrumentIdx, RejectReason};
+use crate::instrument::MAX_QTY_LOTS;
+use crate::margin::{self, OpenOrder};
 use crate::script::{OrderCommand, OrderType, Stp, Tif, TriggerBy};
-use crate::types::{Decimal, DecimalError, OrderId, Price, Qty, Side};
-
-fn qty_reject(e: DecimalError) -> RejectReason {
-    match e {
-        DecimalError::OffStep { .. } | DecimalError::TooLarge | DecimalError::TooPrecise(_) => {
-            RejectReason::BadLot
-        }
-        _ => RejectReason::BadLot,
-    }
-}
+use crate::types::{AccountId, Decimal, OrderId, Price, Qty, Side, STREET};
 
 impl Engine {
     /// Emits a `rejected` event; the command itself ran (so `Ok`).
@@ -31,6 +23,86 @@ impl Engine {
     ) -> Result<(), EngineError> {
         self.emit(sink, Event::Rejected { id, reason });
         Ok(())
+    }
+
+    /// Records a live order.
+    pub(super) fn track_order(&mut self, id: OrderId, live: LiveOrder) {
+        self.orders.insert(id, live);
+        self.account_orders
+            .entry(live.account)
+            .or_default()
+            .push(id);
+    }
+
+    /// Forgets a finished order.
+    pub(super) fn forget_order(&mut self, id: OrderId) {
+        if let Some(live) = self.orders.remove(&id) {
+            if let Some(ids) = self.account_orders.get_mut(&live.account) {
+                ids.retain(|x| *x != id);
+                if ids.is_empty() {
+                    self.account_orders.remove(&live.account);
+                }
+            }
+        }
+    }
+
+    /// The open orders of an account as initial margin sees them
+    /// (reduce-only orders need none).
+    pub(super) fn open_orders_of(
+        &self,
+        account: AccountId,
+        except: Option<OrderId>,
+    ) -> Vec<OpenOrder> {
+        let Some(ids) = self.account_orders.get(&account) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter(|id| Some(**id) != except)
+            .filter_map(|id| {
+                let o = self.orders.get(id)?;
+                if o.reduce_only {
+                    return None;
+                }
+                let qty = if o.stop {
+                    o.qty
+                } else {
+                    self.markets[o.inst as usize].book.order(*id)?.remaining
+                };
+                // A stop is valued at the mark; before there is one, at the
+                // last trade or the best opposite price; with none of those
+                // there is nothing it could fill against yet.
+                let price = match (o.stop, o.price) {
+                    (false, p) => p,
+                    (true, _) => {
+                        let m = &self.markets[o.inst as usize];
+                        let opposite = match o.side {
+                            Side::Buy => m.book.best_ask(),
+                            Side::Sell => m.book.best_bid(),
+                        };
+                        Some(self.marks.mark(o.inst).or(m.last).or(opposite)?)
+                    }
+                };
+                Some(OpenOrder {
+                    inst: o.inst,
+                    side: o.side,
+                    qty,
+                    price,
+                })
+            })
+            .collect()
+    }
+
+    /// True when `price` is outside the instrument's band around the mark.
+    fn outside_band(&self, inst: InstrumentIdx, price: Price) -> bool {
+        let (Some(band), Some(mark)) = (
+            self.instruments[inst as usize].price_band,
+            self.marks.mark(inst),
+        ) else {
+            return false;
+        };
+        // |price - mark| > band * mark, exactly (band in 10^-12 units).
+        let diff = (price.0 as i128 - mark.0 as i128).abs() * 1_000_000_000_000;
+        diff > band.0 as i128 * mark.0 as i128
     }
 
     /// Runs an `order` command.
@@ -63,28 +135,45 @@ impl Engine {
         let Some(inst) = self.symbol(&o.symbol) else {
             return self.reject(sink, o.id, RejectReason::UnknownSymbol);
         };
-        if !self.accounts.contains_key(&o.account) {
+        let Some(acct_idx) = self.accounts.idx_of(o.account) else {
             return self.reject(sink, o.id, RejectReason::UnknownAccount);
-        }
-        let spec = &self.markets[inst as usize].spec;
-        let qty = match spec.qty(o.qty) {
+        };
+        let spec = &self.instruments[inst as usize];
+        let mut qty = match spec.qty(o.qty) {
             Ok(q) if q.0 > 0 => q,
-            Ok(_) => return self.reject(sink, o.id, RejectReason::BadLot),
-            Err(e) => return self.reject(sink, o.id, qty_reject(e)),
+            _ => return self.reject(sink, o.id, RejectReason::BadLot),
         };
-        let price = match o.price.map(|p| spec.price(p)).transpose() {
-            Ok(p) => p,
-            Err(_) => return self.reject(sink, o.id, RejectReason::BadTick),
+        let Ok(price) = o.price.map(|p| spec.price(p)).transpose() else {
+            return self.reject(sink, o.id, RejectReason::BadTick);
         };
-        let trigger = match o.trigger.map(|p| spec.price(p)).transpose() {
-            Ok(p) => p,
-            Err(_) => return self.reject(sink, o.id, RejectReason::BadTick),
+        let Ok(trigger) = o.trigger.map(|p| spec.price(p)).transpose() else {
+            return self.reject(sink, o.id, RejectReason::BadTick);
         };
         if self.markets[inst as usize].halted {
             return self.reject(sink, o.id, RejectReason::Halted);
         }
         if self.orders.contains_key(&o.id) {
             return self.reject(sink, o.id, RejectReason::DuplicateId);
+        }
+        if price.is_some_and(|p| self.outside_band(inst, p)) {
+            return self.reject(sink, o.id, RejectReason::PriceBand);
+        }
+        let pos = self.position_qty(o.account, inst);
+        if o.reduce_only {
+            let reduces = pos.0 != 0 && (pos.0 > 0) != (o.side == Side::Buy);
+            if !reduces {
+                return self.reject(sink, o.id, RejectReason::ReduceOnly);
+            }
+            qty = qty.min(pos.abs());
+        } else if pos.0.unsigned_abs() as i128 + qty.0 as i128 > MAX_QTY_LOTS as i128 {
+            return self.reject(sink, o.id, RejectReason::TooLarge);
+        }
+        let stop = trigger.is_some();
+        if !o.reduce_only
+            && o.account != STREET
+            && !self.affordable(acct_idx, o.account, inst, o.side, qty, price, None)
+        {
+            return self.reject(sink, o.id, RejectReason::InsufficientMargin);
         }
         let req = OrderRequest {
             id: o.id,
@@ -112,43 +201,94 @@ impl Engine {
             account: o.account,
             side: o.side,
             reduce_only: o.reduce_only,
+            qty,
+            price,
+            stop,
         };
         if let Some(trigger) = trigger {
-            let trigger_by = match o.trigger_by {
-                TriggerBy::Mark => TriggerSource::Mark,
-                TriggerBy::Last => TriggerSource::Last,
-            };
-            let watched = match trigger_by {
-                TriggerSource::Last => self.markets[inst as usize].last,
-                TriggerSource::Mark => self.mark_of(inst),
-            };
-            let fires = |p: Price| match o.side {
-                Side::Buy => p >= trigger,
-                Side::Sell => p <= trigger,
-            };
-            if watched.is_some_and(fires) {
-                return self.reject(sink, o.id, RejectReason::WouldTrigger);
-            }
-            let stop = StopRequest {
-                order: req,
-                trigger,
-                trigger_by,
-            };
-            match self.markets[inst as usize].book.add_stop(stop) {
-                Ok(()) => {
-                    self.orders.insert(o.id, live);
-                    self.emit(sink, Event::Accepted { id: o.id });
-                }
-                Err(r) => return self.reject(sink, o.id, r.into()),
-            }
-            return Ok(());
+            return self.place_stop(inst, req, live, trigger, o.trigger_by, sink);
         }
         self.submit(inst, &req, live, true, sink);
-        self.settle(sink);
         Ok(())
     }
 
-    /// Sends an order to the book; emits `accepted` (or `rejected`), then
+    /// Initial-margin check of a new order (priced at its limit, else at
+    /// the mark, else at the best opposite price; with no price at all there
+    /// is nothing it could fill against, so it passes). `replacing`: an
+    /// order this one amends, left out of the account's open orders.
+    #[allow(clippy::too_many_arguments)]
+    fn affordable(
+        &self,
+        idx: margin::AccountIdx,
+        account: AccountId,
+        inst: InstrumentIdx,
+        side: Side,
+        qty: Qty,
+        price: Option<Price>,
+        replacing: Option<OrderId>,
+    ) -> bool {
+        let book = &self.markets[inst as usize].book;
+        let at = price.or(self.marks.mark(inst)).or(match side {
+            Side::Buy => book.best_ask(),
+            Side::Sell => book.best_bid(),
+        });
+        let Some(at) = at else {
+            return true;
+        };
+        let new = OpenOrder {
+            inst,
+            side,
+            qty,
+            price: Some(at),
+        };
+        let orders = self.open_orders_of(account, replacing);
+        let Ok(acct) = self.accounts.account(idx) else {
+            return false;
+        };
+        margin::can_afford(acct, &self.view(), &orders, &new).unwrap_or(false)
+    }
+
+    fn place_stop(
+        &mut self,
+        inst: InstrumentIdx,
+        req: OrderRequest,
+        live: LiveOrder,
+        trigger: Price,
+        trigger_by: TriggerBy,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), EngineError> {
+        let trigger_by = match trigger_by {
+            TriggerBy::Mark => TriggerSource::Mark,
+            TriggerBy::Last => TriggerSource::Last,
+        };
+        let watched = match trigger_by {
+            TriggerSource::Last => self.markets[inst as usize].last,
+            TriggerSource::Mark => self.marks.mark(inst),
+        };
+        let fires = |p: Price| match req.side {
+            Side::Buy => p >= trigger,
+            Side::Sell => p <= trigger,
+        };
+        if watched.is_some_and(fires) {
+            return self.reject(sink, req.id, RejectReason::WouldTrigger);
+        }
+        let stop = StopRequest {
+            order: req,
+            trigger,
+            trigger_by,
+        };
+        match self.markets[inst as usize].book.add_stop(stop) {
+            Ok(()) => {
+                self.track_order(req.id, live);
+                self.emit(sink, Event::Accepted { id: req.id });
+                Ok(())
+            }
+            Err(r) => self.reject(sink, req.id, r.into()),
+        }
+    }
+
+    /// Sends an order to the book; emits `accepted` (when `announce`; a
+    /// triggered stop was announced when it was placed) or `rejected`, then
     /// what the book reports.
     pub(super) fn submit(
         &mut self,
@@ -167,7 +307,13 @@ impl Engine {
                     self.emit(sink, Event::Accepted { id: req.id });
                 }
                 if placed.resting.0 > 0 {
-                    self.orders.insert(req.id, live);
+                    self.track_order(
+                        req.id,
+                        LiveOrder {
+                            stop: false,
+                            ..live
+                        },
+                    );
                 }
                 self.apply_book_events(inst, &out, false, sink);
             }
@@ -176,55 +322,6 @@ impl Engine {
             }
         }
         self.book_out = out;
-    }
-
-    /// Emits fills and cancellations, and keeps the live-order table in step.
-    pub(super) fn apply_book_events(
-        &mut self,
-        inst: InstrumentIdx,
-        events: &[BookEvent],
-        liquidation: bool,
-        sink: &mut dyn EventSink,
-    ) {
-        for ev in events {
-            match *ev {
-                BookEvent::Fill(f) => {
-                    if f.maker_remaining.0 == 0 {
-                        self.orders.remove(&f.maker);
-                    }
-                    self.markets[inst as usize].last = Some(f.price);
-                    self.collect_stops(inst, TriggerSource::Last, f.price);
-                    self.emit(
-                        sink,
-                        Event::Fill {
-                            inst,
-                            price: f.price,
-                            qty: f.qty,
-                            maker: f.maker,
-                            taker: f.taker,
-                            maker_account: f.maker_account,
-                            taker_account: f.taker_account,
-                            aggressor: f.aggressor,
-                            liquidation,
-                        },
-                    );
-                }
-                BookEvent::Canceled(c) => {
-                    if self.markets[inst as usize].book.order(c.id).is_none() {
-                        self.orders.remove(&c.id);
-                    }
-                    self.emit(
-                        sink,
-                        Event::Canceled {
-                            inst,
-                            id: c.id,
-                            remaining: c.remaining,
-                            reason: c.reason,
-                        },
-                    );
-                }
-            }
-        }
     }
 
     /// Runs a `cancel` command.
@@ -238,7 +335,7 @@ impl Engine {
         };
         match self.markets[live.inst as usize].book.cancel(id) {
             Ok(c) => {
-                self.orders.remove(&id);
+                self.forget_order(id);
                 self.emit(
                     sink,
                     Event::Canceled {
@@ -248,10 +345,11 @@ impl Engine {
                         reason: c.reason,
                     },
                 );
+                self.refresh_book_mark(live.inst, sink);
+                Ok(())
             }
-            Err(r) => return self.reject(sink, id, r.into()),
+            Err(r) => self.reject(sink, id, r.into()),
         }
-        Ok(())
     }
 
     /// Runs a `modify` command.
@@ -266,39 +364,71 @@ impl Engine {
             return self.reject(sink, id, RejectReason::UnknownOrder);
         };
         let inst = live.inst;
-        let spec = &self.markets[inst as usize].spec;
-        let price: Option<Price> = match price.map(|p| spec.price(p)).transpose() {
-            Ok(p) => p,
-            Err(_) => return self.reject(sink, id, RejectReason::BadTick),
+        let spec = &self.instruments[inst as usize];
+        let Ok(price) = price.map(|p| spec.price(p)).transpose() else {
+            return self.reject(sink, id, RejectReason::BadTick);
         };
         let qty: Option<Qty> = match qty.map(|q| spec.qty(q)).transpose() {
             Ok(Some(q)) if q.0 <= 0 => return self.reject(sink, id, RejectReason::BadLot),
             Ok(q) => q,
-            Err(e) => return self.reject(sink, id, qty_reject(e)),
+            Err(_) => return self.reject(sink, id, RejectReason::BadLot),
         };
         if self.markets[inst as usize].halted {
             return self.reject(sink, id, RejectReason::Halted);
         }
+        if price.is_some_and(|p| self.outside_band(inst, p)) {
+            return self.reject(sink, id, RejectReason::PriceBand);
+        }
+        if let Some(view) = self.markets[inst as usize].book.order(id) {
+            let new_price = price.unwrap_or(view.price);
+            let new_remaining = qty.map_or(view.remaining, |q| q - view.filled);
+            let grows = new_price != view.price || new_remaining > view.remaining;
+            let affordable = |e: &Engine| {
+                e.accounts.idx_of(live.account).is_some_and(|idx| {
+                    e.affordable(
+                        idx,
+                        live.account,
+                        inst,
+                        live.side,
+                        new_remaining,
+                        Some(new_price),
+                        Some(id),
+                    )
+                })
+            };
+            if grows
+                && new_remaining.0 > 0
+                && !live.reduce_only
+                && live.account != STREET
+                && !affordable(self)
+            {
+                return self.reject(sink, id, RejectReason::InsufficientMargin);
+            }
+        }
         let mut out = std::mem::take(&mut self.book_out);
         out.clear();
-        match self.markets[inst as usize]
+        let result = self.markets[inst as usize]
             .book
-            .modify(id, price, qty, &mut out)
-        {
+            .modify(id, price, qty, &mut out);
+        match result {
             Ok(_) => {
                 self.emit(sink, Event::Accepted { id });
-                if self.markets[inst as usize].book.order(id).is_none() {
-                    self.orders.remove(&id);
+                match self.markets[inst as usize].book.order(id) {
+                    None => self.forget_order(id),
+                    Some(v) => {
+                        if let Some(o) = self.orders.get_mut(&id) {
+                            o.price = Some(v.price);
+                        }
+                    }
                 }
                 self.apply_book_events(inst, &out, false, sink);
+                self.book_out = out;
+                Ok(())
             }
             Err(r) => {
                 self.book_out = out;
-                return self.reject(sink, id, r.into());
+                self.reject(sink, id, r.into())
             }
         }
-        self.book_out = out;
-        self.settle(sink);
-        Ok(())
     }
 }

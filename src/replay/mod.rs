@@ -1,1 +1,52 @@
-//! (replay: lands with its issue.)
+//! Streaming readers that turn vendor market-data files into
+//! [`MarketEvent`]s: Tardis.dev CSV, Binance futures websocket captures,
+//! Hyperliquid captures and LOBSTER message/orderbook files, plain or
+//! gzip, one line in memory at a time.
+//!
+//! Owns: the event vocabulary ([`MarketEvent`], [`Payload`]), the readers,
+//! their data-quality counters ([`ReplayStats`]), the stable k-way merge of
+//! several files, and the [`open`] entry point.
+//! Must not: apply events to a book or convert prices to ticks; the replay
+//! driver does that with the instrument's tick and lot.
+//!
+//! Policies (every one counted in [`ReplayStats`], never a panic):
+//! - a row that does not parse is an error naming file and line, or with
+//!   `skip_bad_rows` is skipped and counted; a truncated or corrupt .gz is
+//!   an error at the line where the stream breaks;
+//! - negative prices or sizes, and numbers beyond 19 digits or 18 decimal
+//!   places, are bad rows;
+//! - rows out of time order are counted and kept in file order (never
+//!   reordered within one file); files are merged by time, ties in file
+//!   order;
+//! - book gaps emit [`Payload::Gap`] and no levels until the next snapshot;
+//! - crossed books are counted by [`CrossCheck`]; the driver decides.
+
+mod binance;
+mod cross_check;
+mod error;
+mod event;
+mod fields;
+pub mod fuzzing;
+mod hyperliquid;
+mod input;
+mod json;
+pub mod lobster;
+mod merge;
+mod num;
+mod open;
+mod options;
+mod reader;
+mod snapshot_diff;
+mod stats;
+pub mod tardis;
+
+pub use cross_check::{CrossCheck, CrossChecked};
+pub use error::ReplayError;
+pub use event::{MarketEvent, Payload, PayloadKind, PriceQty, TradeKind};
+pub use input::{is_gzip, LineSource};
+pub use merge::Merged;
+pub use num::{decimal_key, parse_decimal, NumError};
+pub use open::{open, open_bytes, open_file, ReplayStream};
+pub use options::{Format, ReplayOptions};
+pub use reader::{EventSource, Events, RowPolicy};
+pub use stats::{EventCounts, ReplayStats};

@@ -1,0 +1,195 @@
+//! Commands that move collateral or set up positions: `account`,
+//! `deposit`, `insurance`, `position` and `funding`.
+//!
+//! Must not: move a mark. (`funding` may make accounts liquidatable; they
+//! are queued like any other trigger and run by the step loop.)
+
+use super::{Engine, EngineError, Trigger, Unit};
+use crate::event::{Event, EventSink, RejectReason};
+use crate::margin::{self, MarginMode};
+use crate::script::MarginMode as ScriptMode;
+use crate::types::{AccountId, Decimal, Money, Rate};
+
+fn money(d: Decimal, field: &str) -> Result<Money, EngineError> {
+    Money::from_decimal(d).map_err(|e| EngineError::Invalid(format!("{field}: {e}")))
+}
+
+impl Engine {
+    /// `account`: creates an account holding `deposit`.
+    pub(super) fn open_account(
+        &mut self,
+        id: AccountId,
+        deposit: Decimal,
+        mode: ScriptMode,
+    ) -> Result<(), EngineError> {
+        let amount = money(deposit, "deposit")?;
+        if amount < Money::ZERO {
+            return Err(EngineError::Invalid("deposit must not be negative".into()));
+        }
+        if id == crate::types::STREET {
+            return Err(EngineError::Invalid(
+                "account 0 is the street and always exists".into(),
+            ));
+        }
+        if self.accounts.idx_of(id).is_some() {
+            return Err(EngineError::DuplicateAccount(id));
+        }
+        let mode = match mode {
+            ScriptMode::Cross => MarginMode::Cross,
+            ScriptMode::Isolated => MarginMode::Isolated,
+        };
+        self.accounts.create(id, amount, mode)?;
+        self.funds.deposited += amount;
+        Ok(())
+    }
+
+    /// `deposit`: adds collateral; a withdrawal must leave initial margin
+    /// covered, else it is rejected.
+    pub(super) fn deposit(
+        &mut self,
+        id: AccountId,
+        amount: Decimal,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), EngineError> {
+        let amount = money(amount, "amount")?;
+        let idx = self.idx(id)?;
+        if id == crate::types::STREET {
+            return Err(EngineError::Invalid(
+                "the street's collateral is unlimited".into(),
+            ));
+        }
+        if amount < Money::ZERO {
+            let orders = self.open_orders_of(id, None);
+            let acct = self.accounts.account(idx)?;
+            let free = margin::available_balance(acct, &self.view(), &orders)?;
+            if free < -amount || acct.balance() < -amount {
+                self.emit(
+                    sink,
+                    Event::RequestRejected {
+                        cmd: "deposit",
+                        account: id,
+                        reason: RejectReason::InsufficientMargin,
+                    },
+                );
+                return Ok(());
+            }
+        }
+        self.accounts.credit(idx, amount)?;
+        self.funds.deposited += amount;
+        self.rekey(idx);
+        Ok(())
+    }
+
+    /// `insurance`: tops up a fund from outside.
+    pub(super) fn top_up_insurance(
+        &mut self,
+        amount: Decimal,
+        symbol: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let amount = money(amount, "amount")?;
+        if amount < Money::ZERO {
+            return Err(EngineError::Invalid(
+                "insurance amount must not be negative".into(),
+            ));
+        }
+        let inst = symbol.map(|s| self.market_of(s)).transpose()?;
+        self.funds.top_up(inst, amount);
+        Ok(())
+    }
+
+    /// `position`: gives an account a position against the street at
+    /// `entry`, without a fee and without moving the mark.
+    pub(super) fn give_position(
+        &mut self,
+        id: AccountId,
+        symbol: &str,
+        qty: Decimal,
+        entry: Decimal,
+        margin: Option<Decimal>,
+    ) -> Result<(), EngineError> {
+        let inst = self.market_of(symbol)?;
+        let idx = self.idx(id)?;
+        let spec = &self.instruments[inst as usize];
+        let q = spec
+            .qty(qty)
+            .map_err(|e| EngineError::Invalid(format!("qty: {e}")))?;
+        let entry = self.price_of(inst, entry, "entry")?;
+        let margin = margin.map(|m| money(m, "margin")).transpose()?;
+        if let Some(m) = margin {
+            if m < Money::ZERO {
+                return Err(EngineError::Invalid("margin must not be negative".into()));
+            }
+        }
+        self.accounts.open_position(
+            idx,
+            inst,
+            &self.instruments[inst as usize],
+            q,
+            entry,
+            margin,
+        )?;
+        self.rekey(idx);
+        Ok(())
+    }
+
+    /// `funding`: every position in the instrument pays (longs, for a
+    /// positive rate) `rate x value at the mark` to the other side.
+    pub(super) fn settle_funding(
+        &mut self,
+        symbol: &str,
+        rate: Decimal,
+    ) -> Result<(), EngineError> {
+        let inst = self.market_of(symbol)?;
+        let rate =
+            Rate::from_decimal(rate).map_err(|e| EngineError::Invalid(format!("rate: {e}")))?;
+        let Some(mark) = self.marks.mark(inst) else {
+            return Err(EngineError::Invalid(format!(
+                "{symbol} has no mark yet: funding is settled at the mark"
+            )));
+        };
+        let result = self
+            .accounts
+            .funding(inst, &self.instruments[inst as usize], rate, mark)?;
+        for idx in result.touched {
+            self.rekey_quiet(idx);
+            self.queue_if_liquidatable(idx, Trigger { inst, mark });
+        }
+        Ok(())
+    }
+
+    /// Queues every liquidatable unit of account `idx` (exact test).
+    pub(super) fn queue_if_liquidatable(
+        &mut self,
+        idx: crate::margin::AccountIdx,
+        trigger: Trigger,
+    ) {
+        let view = self.view();
+        let Ok(acct) = self.accounts.account(idx) else {
+            return;
+        };
+        let mut units = smallvec::SmallVec::<[Unit; 2]>::new();
+        match acct.mode() {
+            MarginMode::Cross => {
+                if margin::account_liquidatable(acct, &view).unwrap_or(false) {
+                    units.push(Unit {
+                        account: idx,
+                        isolated: None,
+                    });
+                }
+            }
+            MarginMode::Isolated => {
+                for &(i, _) in acct.positions() {
+                    if margin::unit_liquidatable(acct, i, &view).unwrap_or(false) {
+                        units.push(Unit {
+                            account: idx,
+                            isolated: Some(i),
+                        });
+                    }
+                }
+            }
+        }
+        for u in units {
+            self.pending_liqs.entry(u).or_insert(trigger);
+        }
+    }
+}

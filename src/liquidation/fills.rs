@@ -1,0 +1,285 @@
+//! What a fill does beyond the book: both accounts' positions and fees,
+//! the mark (each fill reprices it), and what the new mark triggers
+//! (liquidatable units and stop orders, queued for the next round).
+//!
+//! Must not: run liquidations or stops itself; the step loop does, one
+//! round later, so that nothing interleaves inside a step.
+
+use super::{Engine, Trigger, Unit};
+use crate::book::{BookEvent, CancelReason, Fill, TriggerSource};
+use crate::event::{Event, EventSink, InstrumentIdx};
+use crate::margin::{self, AccountIdx};
+use crate::types::{AccountId, Money, Price, Qty, Side, STREET};
+
+/// What the fills of one order added up to.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct FillTotals {
+    /// Quantity filled.
+    pub qty: Qty,
+    /// Notional of the fills.
+    pub notional: Money,
+    /// Sum of price (ticks) x qty.
+    pub px_qty: i128,
+}
+
+impl Engine {
+    /// Emits fills and cancellations of one book call on `inst`, applies the
+    /// fills to accounts and marks, and keeps the live-order table in step.
+    /// `liquidation`: the taker is a liquidation order.
+    pub(super) fn apply_book_events(
+        &mut self,
+        inst: InstrumentIdx,
+        events: &[BookEvent],
+        liquidation: bool,
+        sink: &mut dyn EventSink,
+    ) -> FillTotals {
+        let mut totals = FillTotals::default();
+        let mut touched: smallvec::SmallVec<[AccountId; 8]> = smallvec::SmallVec::new();
+        for ev in events {
+            match *ev {
+                BookEvent::Fill(f) => {
+                    let notional = self.apply_fill(inst, &f, liquidation, sink);
+                    totals.qty += f.qty;
+                    totals.notional += notional;
+                    totals.px_qty += f.price.0 as i128 * f.qty.0 as i128;
+                    for a in [f.taker_account, f.maker_account] {
+                        if a != STREET && !touched.contains(&a) {
+                            touched.push(a);
+                        }
+                    }
+                }
+                BookEvent::Canceled(c) => {
+                    if self.markets[inst as usize].book.order(c.id).is_none() {
+                        self.forget_order(c.id);
+                    }
+                    self.emit(
+                        sink,
+                        Event::Canceled {
+                            inst,
+                            id: c.id,
+                            remaining: c.remaining,
+                            reason: c.reason,
+                        },
+                    );
+                }
+            }
+        }
+        for a in touched {
+            self.trim_reduce_only(a, inst, sink);
+        }
+        self.refresh_book_mark(inst, sink);
+        totals
+    }
+
+    /// One fill: event, positions, fees, mark. Returns its notional.
+    fn apply_fill(
+        &mut self,
+        inst: InstrumentIdx,
+        f: &Fill,
+        liquidation: bool,
+        sink: &mut dyn EventSink,
+    ) -> Money {
+        if f.maker_remaining.0 == 0 {
+            self.forget_order(f.maker);
+        }
+        self.emit(
+            sink,
+            Event::Fill {
+                inst,
+                price: f.price,
+                qty: f.qty,
+                maker: f.maker,
+                taker: f.taker,
+                maker_account: f.maker_account,
+                taker_account: f.taker_account,
+                aggressor: f.aggressor,
+                liquidation,
+            },
+        );
+        let spec = &self.instruments[inst as usize];
+        let notional = spec.notional(f.qty, f.price);
+        let taker_delta = match f.aggressor {
+            Side::Buy => f.qty,
+            Side::Sell => -f.qty,
+        };
+        let (taker_fee, maker_fee) = (spec.taker_fee, spec.maker_fee);
+        let sides = [
+            (
+                f.taker_account,
+                taker_delta,
+                if liquidation { None } else { Some(taker_fee) },
+            ),
+            (f.maker_account, -taker_delta, Some(maker_fee)),
+        ];
+        for (account, delta, fee_rate) in sides {
+            let Some(idx) = self.accounts.idx_of(account) else {
+                continue;
+            };
+            self.book_fill(idx, inst, delta, f.price);
+            if let (Some(rate), true) = (fee_rate, account != STREET) {
+                let fee = rate.apply(notional);
+                if fee != Money::ZERO && self.accounts.credit(idx, -fee).is_ok() {
+                    self.funds.fee_pool += fee;
+                }
+            }
+            self.rekey(idx);
+        }
+        if let (true, Some(c)) = (liquidation, self.cascade.as_mut()) {
+            c.record_fill(inst, f.aggressor, f.price, f.qty, notional);
+        }
+        self.markets[inst as usize].last = Some(f.price);
+        self.collect_stops(inst, TriggerSource::Last, f.price);
+        if let Some(m) = self.marks.on_trade(inst, f.price) {
+            self.mark_changed(inst, m, sink);
+        }
+        notional
+    }
+
+    /// Moves `delta` lots of `inst` at `price` into account `idx`'s
+    /// position, funding an isolated increase from its balance.
+    pub(super) fn book_fill(
+        &mut self,
+        idx: AccountIdx,
+        inst: InstrumentIdx,
+        delta: Qty,
+        price: Price,
+    ) {
+        let spec = &self.instruments[inst as usize];
+        match self.accounts.apply_fill(idx, inst, spec, delta, price) {
+            Ok(r) if r.opened.0 > 0 => {
+                // Only isolated accounts move margin; cross returns zero.
+                let _ = self
+                    .accounts
+                    .fund_isolated_increase(idx, inst, spec, r.opened, price);
+            }
+            Ok(_) => {}
+            // Input bounds (MAX_PRICE_TICKS, MAX_QTY_LOTS) keep every value
+            // inside i128; an overflow here would be a bug, counted so
+            // that tests see it.
+            Err(_) => self.faults += 1,
+        }
+    }
+
+    /// Re-keys an account in the trigger index, and queues it when the
+    /// change made it liquidatable at the current marks.
+    pub(super) fn rekey(&mut self, idx: AccountIdx) {
+        if idx == 0 {
+            return;
+        }
+        let view = margin::Market::new(&self.instruments, &self.marks);
+        self.index.update(&self.accounts, &view, idx);
+        let inst_mark = self
+            .accounts
+            .account(idx)
+            .ok()
+            .and_then(|a| a.positions().first().map(|(i, _)| *i))
+            .and_then(|i| self.marks.mark(i).map(|m| (i, m)));
+        if let Some((inst, mark)) = inst_mark {
+            self.queue_if_liquidatable(idx, Trigger { inst, mark });
+        }
+    }
+
+    /// A new mark: emit it, then queue what it triggers.
+    pub(super) fn mark_changed(
+        &mut self,
+        inst: InstrumentIdx,
+        mark: Price,
+        sink: &mut dyn EventSink,
+    ) {
+        self.emit(sink, Event::Mark { inst, price: mark });
+        self.collect_stops(inst, TriggerSource::Mark, mark);
+        let from = self.markets[inst as usize].scanned.replace(mark);
+        self.scan_index(inst, mark, from);
+    }
+
+    /// Queues the units the trigger index finds liquidatable after the
+    /// mark of `inst` moved from `from` to `mark` (`None`: everything).
+    pub(super) fn scan_index(&mut self, inst: InstrumentIdx, mark: Price, from: Option<Price>) {
+        let view = margin::Market::new(&self.instruments, &self.marks);
+        let mut hits = std::mem::take(&mut self.hits_buf);
+        hits.clear();
+        self.index
+            .on_mark_move(&self.accounts, &view, inst, from, &mut hits);
+        for &account in &hits {
+            let isolated = match self.accounts.account(account).map(|a| a.mode()) {
+                Ok(margin::MarginMode::Isolated) => Some(inst),
+                _ => None,
+            };
+            self.pending_liqs
+                .entry(Unit { account, isolated })
+                .or_insert(Trigger { inst, mark });
+        }
+        self.hits_buf = hits;
+    }
+
+    /// Under the `mid` and `median` policies the book itself moves the mark.
+    pub(super) fn refresh_book_mark(&mut self, inst: InstrumentIdx, sink: &mut dyn EventSink) {
+        let book = &self.markets[inst as usize].book;
+        let (bid, ask) = (book.best_bid(), book.best_ask());
+        if let Some(m) = self.marks.on_book(inst, bid, ask) {
+            self.mark_changed(inst, m, sink);
+        }
+    }
+
+    /// Cancels `account`'s reduce-only orders on `inst` that would no longer
+    /// reduce its position, and shrinks those larger than the position.
+    fn trim_reduce_only(
+        &mut self,
+        account: AccountId,
+        inst: InstrumentIdx,
+        sink: &mut dyn EventSink,
+    ) {
+        let Some(ids) = self.account_orders.get(&account) else {
+            return;
+        };
+        let ids: smallvec::SmallVec<[u64; 4]> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.orders
+                    .get(id)
+                    .is_some_and(|o| o.reduce_only && o.inst == inst)
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let pos = self.position_qty(account, inst);
+        for id in ids {
+            let Some(live) = self.orders.get(&id).copied() else {
+                continue;
+            };
+            let reduces = pos.0 != 0 && (pos.0 > 0) != (live.side == Side::Buy);
+            let book = &mut self.markets[inst as usize].book;
+            if !reduces {
+                if let Ok(c) = book.cancel(id) {
+                    self.forget_order(id);
+                    self.emit(
+                        sink,
+                        Event::Canceled {
+                            inst,
+                            id,
+                            remaining: c.remaining,
+                            reason: CancelReason::ReduceOnly,
+                        },
+                    );
+                }
+            } else if !live.stop {
+                if let Some(view) = book.order(id) {
+                    if view.remaining > pos.abs() {
+                        let _ = book.resize(id, pos.abs());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The signed position of an account in an instrument.
+    pub(super) fn position_qty(&self, account: AccountId, inst: InstrumentIdx) -> Qty {
+        self.accounts
+            .by_id(account)
+            .ok()
+            .and_then(|a| a.position(inst).map(|p| p.qty))
+            .unwrap_or(Qty::ZERO)
+    }
+}
