@@ -39,7 +39,9 @@ fn tardis_files(n: usize) -> (PathBuf, PathBuf) {
     }
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut text = Vec::with_capacity(n * 80);
-    text.extend_from_slice(b"exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n");
+    text.extend_from_slice(
+        b"exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n",
+    );
     // A deterministic walk: snapshot rows first, then updates around a
     // drifting mid, several rows per message (same timestamps).
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -174,13 +176,31 @@ fn bench(c: &mut Criterion) {
     let n = rows();
     let (plain, gz) = tardis_files(n);
     let rows = n as u64 + 1;
-    summary("tardis incremental_book_L2 .csv.gz", &gz, Format::Tardis, rows, true);
-    summary("tardis incremental_book_L2 plain .csv", &plain, Format::Tardis, rows, false);
+    summary(
+        "tardis incremental_book_L2 .csv.gz",
+        &gz,
+        Format::Tardis,
+        rows,
+        true,
+    );
+    summary(
+        "tardis incremental_book_L2 plain .csv",
+        &plain,
+        Format::Tardis,
+        rows,
+        false,
+    );
     let binance = Path::new(BINANCE);
     let have_binance = binance.exists();
     if have_binance {
         let lines = count_lines(binance);
-        summary("binance btcusdt .gz lines", binance, Format::Binance, lines, true);
+        summary(
+            "binance btcusdt .gz lines",
+            binance,
+            Format::Binance,
+            lines,
+            true,
+        );
     } else {
         println!("replay summary: binance sample absent, skipped");
     }
@@ -190,7 +210,9 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(8));
     g.throughput(Throughput::Elements(rows));
-    g.bench_function("tardis_l2_gz", |b| b.iter(|| drain(Format::Tardis, &gz, &opts)));
+    g.bench_function("tardis_l2_gz", |b| {
+        b.iter(|| drain(Format::Tardis, &gz, &opts))
+    });
     g.bench_function("tardis_l2_plain", |b| {
         b.iter(|| drain(Format::Tardis, &plain, &opts))
     });

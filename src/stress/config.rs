@@ -102,16 +102,21 @@ fn one_tick() -> At<u32> {
     At::new(1, 0, "")
 }
 
-/// A starting book taken from a replay sample at a chosen time.
+/// A starting book taken from a replay sample at a chosen time: the L2
+/// book the replay readers (`crate::replay`) rebuild from the files, as it
+/// stood after the last event at or before `at`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayConfig {
-    /// `tardis`, `binance` or `lobster`.
-    pub format: String,
-    /// The files to read.
-    pub files: Vec<String>,
-    /// The moment whose book to take (as the format writes timestamps).
-    pub at: String,
+    /// `tardis`, `binance`, `hyperliquid` or `lobster`.
+    pub format: At<String>,
+    /// The files to read (relative paths: from the config file's folder).
+    pub files: At<Vec<String>>,
+    /// The moment, in nanoseconds since the Unix epoch (exchange time).
+    pub at: At<i64>,
+    /// Levels per side to keep (default 50).
+    #[serde(default)]
+    pub depth: Option<At<u32>>,
 }
 
 /// The liquidity response between steps.

@@ -12,9 +12,13 @@
 //! `liquidation::Engine` through `apply` and reads its public views), or
 //! let thread timing, clocks or hash order reach an output.
 
+pub mod book_profile;
 pub mod config;
 pub mod de;
 pub mod grid;
+pub mod liquidity;
 pub mod point;
+pub mod population;
 pub mod rng;
+pub mod shock;
 pub mod tree;

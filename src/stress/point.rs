@@ -11,7 +11,7 @@
 
 use super::config::{
     AccountConfig, BookConfig, Config, DistConfig, DistKind, GeneratorConfig, MarketConfig,
-    ShockConfig, ShockKind,
+    ReplayConfig, ShockConfig, ShockKind,
 };
 use super::de::At;
 use crate::instrument::{Instrument, InstrumentSpec};
@@ -99,17 +99,23 @@ pub struct MarketPlan {
 pub enum BookSource {
     /// A synthetic profile.
     Profile(BookProfile),
-    /// A replay sample (see `book_profile::replay_book`).
-    Replay {
-        /// `tardis`, `binance` or `lobster`.
-        format: String,
-        /// The files.
-        files: Vec<String>,
-        /// The moment.
-        at: String,
-        /// Line of the `replay` table.
-        line: usize,
-    },
+    /// A replay sample (see `book_profile::replay_levels`).
+    Replay(ReplaySource),
+}
+
+/// A checked replay sample.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplaySource {
+    /// The vendor format.
+    pub format: crate::replay::Format,
+    /// The files, as written (relative to the config's folder).
+    pub files: Vec<String>,
+    /// The moment, ns since the Unix epoch.
+    pub at: i64,
+    /// Levels per side kept.
+    pub depth: u32,
+    /// Line of the `replay` table (for errors reading the sample).
+    pub line: usize,
 }
 
 /// A synthetic depth profile in ticks and lots.
@@ -351,6 +357,19 @@ pub fn check(cfg: &Config) -> Result<Point, ConfigError> {
         }
         markets.push(plan);
     }
+    if markets.len() > 1 && markets.iter().any(|m| m.inst.is_inverse()) {
+        let m = cfg
+            .market
+            .iter()
+            .zip(&markets)
+            .find(|(_, p)| p.inst.is_inverse())
+            .map(|(c, _)| c)
+            .expect("one market is inverse");
+        return Err(bad(
+            &m.instrument,
+            "an inverse instrument settles in its own coin: several markets in one run must all be linear (one settlement asset)",
+        ));
+    }
     let insurance = cfg
         .insurance
         .as_ref()
@@ -453,12 +472,7 @@ fn check_market(m: &MarketConfig) -> Result<MarketPlan, ConfigError> {
         .transpose()?;
     let book = match (&m.book, &m.replay) {
         (Some(b), None) => BookSource::Profile(check_book(b, &inst, price)?),
-        (None, Some(r)) => BookSource::Replay {
-            format: r.value.format.clone(),
-            files: r.value.files.clone(),
-            at: r.value.at.clone(),
-            line: r.line,
-        },
+        (None, Some(r)) => BookSource::Replay(check_replay(r)?),
         (Some(_), Some(r)) => {
             return Err(bad(r, "give either a book or a replay sample, not both"))
         }
@@ -498,6 +512,31 @@ fn check_market(m: &MarketConfig) -> Result<MarketPlan, ConfigError> {
         insurance,
         book,
         liquidity,
+    })
+}
+
+fn check_replay(r: &At<ReplayConfig>) -> Result<ReplaySource, ConfigError> {
+    let c = &r.value;
+    let format: crate::replay::Format = c.format.value.parse().map_err(|e| bad(&c.format, e))?;
+    if c.files.value.is_empty() {
+        return Err(bad(&c.files, "give at least one file"));
+    }
+    if c.at.value < 0 {
+        return Err(bad(&c.at, "must not be negative (ns since the Unix epoch)"));
+    }
+    let depth = match &c.depth {
+        Some(d) if d.value == 0 || d.value > MAX_LEVELS => {
+            return Err(bad(d, format!("must be between 1 and {MAX_LEVELS}")))
+        }
+        Some(d) => d.value,
+        None => 50,
+    };
+    Ok(ReplaySource {
+        format,
+        files: c.files.value.clone(),
+        at: c.at.value,
+        depth,
+        line: r.line,
     })
 }
 
