@@ -15,10 +15,17 @@
 pub mod book_profile;
 pub mod config;
 pub mod de;
+pub mod error;
 pub mod grid;
+pub mod journal;
 pub mod liquidity;
+pub mod manifest;
 pub mod point;
 pub mod population;
+pub mod record;
 pub mod rng;
+pub mod scenario;
+pub mod shard;
 pub mod shock;
+pub mod sweep;
 pub mod tree;
