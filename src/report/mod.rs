@@ -9,3 +9,7 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod html;
+pub mod results;
+pub mod summary;
+pub mod svg;

@@ -42,6 +42,9 @@ impl Profile {
     }
 }
 
+/// Bids and asks, each best first: `(price, size)` levels.
+pub type Levels = (Vec<(Price, Qty)>, Vec<(Price, Qty)>);
+
 /// A market's starting book and its profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartingBook {
@@ -127,7 +130,7 @@ pub fn replay_levels(
     r: &ReplaySource,
     inst: &Instrument,
     config_dir: &Path,
-) -> Result<(Vec<(Price, Qty)>, Vec<(Price, Qty)>), BookError> {
+) -> Result<Levels, BookError> {
     let err = |message: String| BookError {
         line: r.line,
         message: format!("replay sample: {message}"),

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use super::book_profile::Profile;
+use super::book_profile::{Levels, Profile};
 use crate::event::{Event, InstrumentIdx};
 use crate::instrument::Instrument;
 use crate::script::{Command, OrderCommand, OrderType, Stp, Tif, TriggerBy};
@@ -184,10 +184,7 @@ impl Maker {
     }
 
     /// Post-only orders of the starting books, bids then asks per market.
-    pub fn starting_orders(
-        &mut self,
-        books: &[(Vec<(Price, Qty)>, Vec<(Price, Qty)>)],
-    ) -> Vec<Command> {
+    pub fn starting_orders(&mut self, books: &[Levels]) -> Vec<Command> {
         let mut out = Vec::new();
         for (i, (bids, asks)) in books.iter().enumerate() {
             for &(p, q) in bids {
@@ -210,8 +207,7 @@ impl Maker {
     /// `floor(h * widen * x)` ticks further out.
     pub fn refill(&mut self, quotes: &[Quote]) -> Vec<Command> {
         let mut out = Vec::new();
-        for i in 0..self.markets.len().min(quotes.len()) {
-            let q = quotes[i];
+        for (i, &q) in quotes.iter().enumerate().take(self.markets.len()) {
             let m = &self.markets[i];
             if m.refill <= Rate::ZERO || q.halted {
                 continue;

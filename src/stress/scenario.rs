@@ -384,7 +384,7 @@ pub fn run(
         sink.step = Some(t);
         for action in actions_at(t, &point.shocks, &point.markets) {
             let cmd = match action {
-                Action::Apply(cmd) => Some(cmd),
+                Action::Apply(cmd) => Some(*cmd),
                 Action::Arbitrage { market, index } => lock(&maker).arbitrage(market, index),
                 Action::MarketOrder { market, side, qty } => {
                     lock(&maker).market_order(market, side, qty)

@@ -17,7 +17,7 @@ use crate::types::{div_round_half_away, Decimal, Price, Qty, Rate, Side};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Apply this command.
-    Apply(Command),
+    Apply(Box<Command>),
     /// Let the arbitrageur drag market `market`'s book to `index`.
     Arbitrage {
         /// Market index.
@@ -71,13 +71,13 @@ pub fn actions_at(t: u32, shocks: &[ShockPlan], markets: &[MarketPlan]) -> Vec<A
                 let p = path_price(m.price, mv, j, s.steps);
                 let price = m.inst.price_decimal(p);
                 if s.kind == ShockKind::Index {
-                    out.push(Action::Apply(Command::Index { symbol, price }));
+                    out.push(Action::Apply(Box::new(Command::Index { symbol, price })));
                     out.push(Action::Arbitrage {
                         market: s.market,
                         index: p,
                     });
                 } else {
-                    out.push(Action::Apply(Command::Mark { symbol, price }));
+                    out.push(Action::Apply(Box::new(Command::Mark { symbol, price })));
                 }
             }
             ShockKind::MarketOrder => {
@@ -102,7 +102,7 @@ pub fn actions_at(t: u32, shocks: &[ShockPlan], markets: &[MarketPlan]) -> Vec<A
             }
             ShockKind::Funding => {
                 if let Some(rate) = s.rate {
-                    out.push(Action::Apply(Command::Funding { symbol, rate }));
+                    out.push(Action::Apply(Box::new(Command::Funding { symbol, rate })));
                 }
             }
         }

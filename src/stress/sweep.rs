@@ -176,7 +176,7 @@ pub fn run_sweep(
         }
         drop(tx);
         for msg in rx.iter() {
-            let r = msg.and_then(|rec| on_record(rec));
+            let r = msg.and_then(&mut *on_record);
             if let Err(e) = r {
                 stop.store(true, Ordering::Relaxed);
                 if first_err.is_none() {
