@@ -19,11 +19,13 @@ use crate::instrument::Instrument;
 use crate::script::{Command, OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::types::{AccountId, OrderId, Price, Qty, Rate, Side, STREET};
 
-/// The account that sends shock orders and arbitrage flow: a trader with
-/// collateral far beyond any position it can take in a run.
-pub const SHOCK_ACCOUNT: AccountId = 1 << 41;
-/// Its deposit (in the settlement asset).
-pub const SHOCK_DEPOSIT: &str = "1000000000000";
+/// The account that sends shock orders and arbitrage flow: the street
+/// itself (unlimited collateral, never liquidated, and never a party to
+/// socialized losses or auto-deleveraging), so that the shock takes no
+/// position that would shift how losses are shared in the population.
+/// Its orders may trade against its own resting depth; the street's net
+/// position is unaffected by that.
+pub const SHOCK_ACCOUNT: AccountId = STREET;
 /// First order id of the street and shock orders (population stop orders
 /// count from 1; the engine's own liquidation orders start at 2^62).
 pub const FIRST_STREET_ORDER: OrderId = 1 << 50;

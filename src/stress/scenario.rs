@@ -3,7 +3,7 @@
 //! with the liquidity response between steps (and, through the engine's
 //! `StepHook`, between the steps of a cascade), and what happened measured.
 //!
-//! Setup order: instruments, the shock trader, insurance funds, the
+//! Setup order: instruments, insurance funds, the
 //! starting books, the population, then index and mark at the starting
 //! price (the first mark checks every position: accounts already under
 //! maintenance margin are liquidated there and counted apart, as
@@ -18,14 +18,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::book_profile::StartingBook;
-use super::liquidity::{Maker, MakerMarket, Quote, SHOCK_ACCOUNT, SHOCK_DEPOSIT};
+use super::liquidity::{Maker, MakerMarket, Quote};
 use super::point::Point;
 use super::population::Population;
 use super::shock::{actions_at, Action};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::Instrument;
 use crate::liquidation::{Engine, StepHook, StepView};
-use crate::script::{Command, MarginMode};
+use crate::script::Command;
 use crate::types::{format_fixed, AccountId, Decimal, Money, Price, Ratio, MONEY_DECIMALS};
 
 /// A scenario that could not run: the engine refused a setup or shock
@@ -312,16 +312,6 @@ pub fn run(
     for m in &point.markets {
         apply(&mut engine, &Command::Instrument(m.spec.clone()), &mut sink)?;
     }
-    let shock_deposit = Decimal::parse(SHOCK_DEPOSIT).map_err(|e| ScenarioError(e.to_string()))?;
-    apply(
-        &mut engine,
-        &Command::Account {
-            id: SHOCK_ACCOUNT,
-            deposit: shock_deposit,
-            mode: MarginMode::Cross,
-        },
-        &mut sink,
-    )?;
     if let Some(amount) = point.insurance {
         apply(
             &mut engine,
