@@ -210,3 +210,47 @@ fn an_insurance_fund_absorbs_the_bad_debt_it_can() {
     assert!(loss[0] > loss[1] && loss[1] > loss[2], "{loss:?}");
     assert!(loss[0] > 2.12, "socialized losses compound: {loss:?}");
 }
+
+#[test]
+fn a_market_order_walks_the_book_and_funding_drains_equity() {
+    // Selling 3 into bids of one lot at 99, 98, 97 leaves the last trade,
+    // and the mark, at 97: an exogenous move of -3%.
+    let config = format!(
+        r#"{MARKET}{BOOK}
+[[shock]]
+kind = "market_order"
+symbol = "X"
+side = "sell"
+qty = ["3", "5"]
+"#
+    );
+    let rows = run("order", &config);
+    assert_eq!(col(&rows, "exogenous_move"), ["-0.03", "-0.05"]);
+    assert_eq!(col(&rows, "final_move"), ["-0.03", "-0.05"]);
+    assert_eq!(col(&rows, "shock_size"), ["3", "5"]);
+
+    // Long 1 at 100 with 1.5: maintenance 1. Funding of 1% costs it 1
+    // (equity 0.5 < 1: liquidated); 0.4% costs 0.4 (1.1 > 1: safe).
+    let config = format!(
+        r#"{MARKET}{BOOK}
+[[population.account]]
+id = 1
+deposit = "1.5"
+position = [{{ symbol = "X", qty = "1", entry = "100" }}]
+[[population.account]]
+id = 2
+deposit = "50"
+position = [{{ symbol = "X", qty = "-1", entry = "100" }}]
+
+[[shock]]
+kind = "funding"
+symbol = "X"
+rate = ["0.004", "0.01"]
+"#
+    );
+    let rows = run("funding", &config);
+    assert_eq!(col(&rows, "accounts_liquidated"), ["0", "1"]);
+    // No exogenous price move: no amplification to report.
+    assert_eq!(col(&rows, "exogenous_move"), ["0", "0"]);
+    assert_eq!(col(&rows, "amplification"), ["", ""]);
+}

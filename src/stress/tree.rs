@@ -312,10 +312,15 @@ impl Doc {
                     .span()
                     .map(|s| line_of(&line_starts, s.start))
                     .unwrap_or(1);
-                Err(SyntaxError {
-                    line,
-                    message: e.message().trim().to_string(),
-                })
+                // One line: toml may add hints on further lines.
+                let message = e
+                    .message()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Err(SyntaxError { line, message })
             }
         }
     }
