@@ -120,7 +120,7 @@ impl Maker {
             self.levels
                 .range((inst, false, Price(i64::MIN))..=(inst, false, price))
         };
-        range.map(|(_, q)| *q).sum()
+        range.fold(0i64, |a, (_, q)| a.saturating_add(*q))
     }
 
     fn post(&mut self, inst: InstrumentIdx, side: Side, price: Price, qty: Qty) -> Command {

@@ -13,6 +13,7 @@
 //! let thread timing, clocks or hash order reach an output.
 
 pub mod book_profile;
+pub mod check;
 pub mod config;
 pub mod de;
 pub mod error;
