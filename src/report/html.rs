@@ -17,16 +17,42 @@ use std::fmt::Write as _;
 use super::results::{parse_f64, Results};
 use super::svg::{escape, render, tick_label, Chart, Kind, Series};
 
-/// A short name for an axis key: its last two segments
-/// (`market[0].instrument.breaker.halt_move` gives `breaker.halt_move`).
-pub fn short_key(key: &str) -> String {
-    let parts: Vec<&str> = key.split('.').collect();
-    let n = parts.len();
-    if n <= 2 {
-        key.to_string()
-    } else {
-        parts[n - 2..].join(".")
-    }
+/// Short names for axis keys: the fewest trailing segments that still
+/// tell the keys apart (`market[0].instrument.breaker` gives `breaker`,
+/// unless another key also ends in `breaker`).
+pub fn short_keys(keys: &[&str]) -> Vec<String> {
+    let split: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
+    let tail = |parts: &[&str], n: usize| parts[parts.len().saturating_sub(n)..].join(".");
+    split
+        .iter()
+        .map(|parts| {
+            (1..=parts.len())
+                .map(|n| tail(parts, n))
+                .find(|t| {
+                    split
+                        .iter()
+                        .filter(|o| tail(o, t.split('.').count()) == *t)
+                        .count()
+                        == 1
+                })
+                .unwrap_or_else(|| parts.join("."))
+        })
+        .collect()
+}
+
+/// The mitigation axes: (column, short name).
+fn mitigations(r: &Results) -> Vec<(usize, String)> {
+    let axes: Vec<&str> = r
+        .axes
+        .iter()
+        .filter(|a| !a.shock)
+        .map(|a| a.key.as_str())
+        .collect();
+    let names = short_keys(&axes);
+    axes.iter()
+        .zip(names)
+        .filter_map(|(k, n)| r.col(k).map(|c| (c, n)))
+        .collect()
 }
 
 /// Means of a metric per (mitigation, shock size).
@@ -40,12 +66,7 @@ struct Grouped {
 }
 
 fn group(r: &Results, metrics: &[&str]) -> Grouped {
-    let mit: Vec<(usize, String)> = r
-        .axes
-        .iter()
-        .filter(|a| !a.shock)
-        .filter_map(|a| r.col(&a.key).map(|c| (c, short_key(&a.key))))
-        .collect();
+    let mit = mitigations(r);
     let size_col = r.col("shock_size");
     let metric_cols: Vec<Option<usize>> = metrics.iter().map(|m| r.col(m)).collect();
     let mut series: Vec<String> = Vec::new();
@@ -151,12 +172,7 @@ fn insurance_chart(r: &Results, g: &Grouped) -> Chart {
             by_id.entry(id.as_str()).or_default().push(s);
         }
     }
-    let mit: Vec<(usize, String)> = r
-        .axes
-        .iter()
-        .filter(|a| !a.shock)
-        .filter_map(|a| r.col(&a.key).map(|c| (c, short_key(&a.key))))
-        .collect();
+    let mit = mitigations(r);
     let mut seen: Vec<String> = Vec::new();
     for row in &r.rows {
         if row.get(size_col) != Some(&largest.1) {
@@ -381,8 +397,12 @@ mod tests {
         assert!(page.contains("<svg") && page.ends_with("</html>\n"));
         assert_eq!(page.as_bytes(), report_html(&r).as_slice());
         assert_eq!(
-            short_key("market[0].instrument.breaker.halt_move"),
-            "breaker.halt_move"
+            short_keys(&[
+                "market[0].instrument.breaker",
+                "market[0].insurance",
+                "market[1].insurance"
+            ]),
+            ["breaker", "market[0].insurance", "market[1].insurance"]
         );
     }
 }

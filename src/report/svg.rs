@@ -43,6 +43,9 @@ pub struct Chart {
 }
 
 /// Colours of the series, in order (then repeated).
+/// Dash patterns, so that lines lying on top of each other stay visible.
+const DASHES: [&str; 4] = ["", "8 4", "3 3", "10 3 2 3"];
+
 const PALETTE: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
 ];
@@ -132,12 +135,19 @@ fn trim_zeros(s: &str) -> String {
     format!("{num}{suffix}")
 }
 
-/// The chart as an `<svg>` element.
+/// Height of one legend row, below the plot.
+const LEGEND_ROW: f64 = 16.0;
+/// Above this many points a line is drawn without point markers.
+const MARKERS_UP_TO: usize = 40;
+
+/// The chart as an `<svg>` element: the plot, then the legend below it,
+/// one row per series.
 pub fn render(chart: &Chart) -> String {
     let mut out = String::new();
+    let total_h = H + LEGEND_ROW * chart.series.len() as f64;
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\"{}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {total_h}\" width=\"{W}\" height=\"{total_h}\" role=\"img\" aria-label=\"{}\">",
         escape(&chart.title)
     );
     let _ = write!(
@@ -244,14 +254,21 @@ pub fn render(chart: &Chart) -> String {
                     .iter()
                     .map(|&(x, y)| format!("{:.2},{:.2}", sx(x), sy(y)))
                     .collect();
+                let dash = DASHES[(i / PALETTE.len() + i) % DASHES.len()];
+                let dash = if dash.is_empty() {
+                    String::new()
+                } else {
+                    format!(" stroke-dasharray=\"{dash}\"")
+                };
                 let _ = write!(
                     out,
-                    "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
+                    "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
                     path.join(" ")
                 );
             }
         }
-        for &(x, y) in &p {
+        let markers = chart.kind == Kind::Scatter || p.len() <= MARKERS_UP_TO;
+        for &(x, y) in p.iter().filter(|_| markers) {
             let _ = write!(
                 out,
                 "<circle cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"{colour}\"><title>{}: ({}, {})</title></circle>",
@@ -262,14 +279,14 @@ pub fn render(chart: &Chart) -> String {
                 escape(&tick_label(y))
             );
         }
-        // Legend, top left inside the plot.
-        let ly = TOP + 14.0 + 16.0 * i as f64;
+        // Legend, below the plot.
+        let ly = H + 4.0 + LEGEND_ROW * i as f64;
         let _ = write!(
             out,
             "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{:.2}\" y=\"{:.2}\" font-size=\"11\">{}</text>",
-            LEFT + 8.0,
+            LEFT,
             ly - 9.0,
-            LEFT + 22.0,
+            LEFT + 14.0,
             ly,
             escape(&s.name)
         );
