@@ -8,6 +8,11 @@
 //! response, shock paths, running one scenario through the engine, the
 //! parallel sweep, shards, the results journal and merging.
 //!
+//! Flow: `grid::Plan::load` (text → `tree` → `de` → `config` → `check` →
+//! `point`), then `sweep::run_sweep` (per scenario: `book_profile`,
+//! `population`, `scenario` with `liquidity` and `shock`, → `record`),
+//! then `run` or `merge` (`journal`, `manifest`, `outputs`).
+//!
 //! Must not: change how the engine works (it only drives
 //! `liquidation::Engine` through `apply` and reads its public views), or
 //! let thread timing, clocks or hash order reach an output.
