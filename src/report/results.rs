@@ -1,0 +1,110 @@
+//! The results of a stress run as the report writers see them: the
+//! scenario table, the step table and what the grid was, all as text
+//! exactly as the CSV files hold it.
+//!
+//! Owns: column lookup and exact parsing of decimal cells.
+//!
+//! Must not: know how the results were produced.
+
+/// One grid axis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AxisMeta {
+    /// Dotted key (the column name).
+    pub key: String,
+    /// True for a shock axis (the charts' x axis), false for a mitigation.
+    pub shock: bool,
+    /// Its values as written.
+    pub values: Vec<String>,
+}
+
+/// Everything a report is made from.
+#[derive(Clone, Debug)]
+pub struct Results<'a> {
+    /// Hash of the config.
+    pub config_hash: &'a str,
+    /// `I/N` for a shard.
+    pub shard: Option<&'a str>,
+    /// Scenarios in the whole run.
+    pub scenarios_total: u64,
+    /// Grid points.
+    pub points: u64,
+    /// Seeds per point.
+    pub seeds: u32,
+    /// Base seed.
+    pub seed: u64,
+    /// Columns of the scenario table.
+    pub columns: &'a [String],
+    /// Scenario rows, by scenario id.
+    pub rows: Vec<&'a [String]>,
+    /// Columns of the step table.
+    pub step_columns: &'a [&'a str],
+    /// Step rows, by scenario id then step order.
+    pub steps: Vec<&'a [String]>,
+    /// The grid's axes.
+    pub axes: Vec<AxisMeta>,
+}
+
+impl Results<'_> {
+    /// Index of a scenario column.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Index of a step column.
+    pub fn step_col(&self, name: &str) -> Option<usize> {
+        self.step_columns.iter().position(|c| *c == name)
+    }
+}
+
+/// Parses a decimal cell exactly into units of `10^-scale` (`None` when
+/// empty, malformed, more precise than `scale`, or beyond i128).
+pub fn parse_scaled(s: &str, scale: u32) -> Option<i128> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > scale as usize
+    {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for b in int.bytes() {
+        v = v.checked_mul(10)?.checked_add((b - b'0') as i128)?;
+    }
+    for i in 0..scale as usize {
+        let d = frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i128);
+        v = v.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// A cell as a number (statistics and charts only).
+pub fn parse_f64(s: &str) -> Option<f64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exactly() {
+        assert_eq!(parse_scaled("12.5", 2), Some(1250));
+        assert_eq!(parse_scaled("-0.000000000001", 12), Some(-1));
+        assert_eq!(parse_scaled("3", 0), Some(3));
+        assert_eq!(parse_scaled("1.234", 2), None);
+        assert_eq!(parse_scaled("", 2), None);
+        assert_eq!(parse_scaled("1e5", 2), None);
+        assert_eq!(
+            parse_scaled("123456789012345678901.123456789012", 12),
+            Some(123456789012345678901123456789012)
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! The files of a results folder, all made from the manifest and the
+//! records alone, each written atomically: `scenarios.csv`, `steps.csv`,
+//! `summary.json`, `report.html`, the sorted `results.jsonl` and
+//! `manifest.json`. A run, a resumed run and a merge of shards call this
+//! with the same inputs and so write the same bytes.
+//!
+//! Must not: compute results.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::error::StressError;
+use super::journal::{self, JOURNAL};
+use super::manifest::{Manifest, MANIFEST};
+use super::record::{Record, STEP_COLUMNS};
+use crate::report::atomic::write_atomic;
+use crate::report::csv::to_csv;
+use crate::report::html::report_html;
+use crate::report::results::{AxisMeta, Results};
+use crate::report::summary::summary_json;
+
+/// The files `write_all` writes, in order.
+pub const FILES: [&str; 6] = [
+    "scenarios.csv",
+    "steps.csv",
+    "summary.json",
+    "report.html",
+    JOURNAL,
+    MANIFEST,
+];
+
+/// Writes every output file of a results folder.
+pub fn write_all(
+    dir: &Path,
+    manifest: &Manifest,
+    records: &BTreeMap<u64, Record>,
+) -> Result<(), StressError> {
+    let rows: Vec<&[String]> = records.values().map(|r| r.row.as_slice()).collect();
+    let steps: Vec<&[String]> = records
+        .values()
+        .flat_map(|r| r.steps.iter().map(|s| s.as_slice()))
+        .collect();
+    let step_header: Vec<String> = STEP_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let results = Results {
+        config_hash: &manifest.config_hash,
+        shard: manifest.shard.as_deref(),
+        scenarios_total: manifest.scenarios,
+        points: manifest.points,
+        seeds: manifest.seeds,
+        seed: manifest.seed,
+        columns: &manifest.columns,
+        rows: rows.clone(),
+        step_columns: &STEP_COLUMNS,
+        steps: steps.clone(),
+        axes: manifest
+            .axes
+            .iter()
+            .map(|a| AxisMeta {
+                key: a.key.clone(),
+                shock: a.role == "shock",
+                values: a.values.clone(),
+            })
+            .collect(),
+    };
+    let write = |name: &str, bytes: &[u8]| -> Result<(), StressError> {
+        let path = dir.join(name);
+        write_atomic(&path, bytes).map_err(|e| StressError::io(path, e))
+    };
+    write("scenarios.csv", &to_csv(&manifest.columns, rows))?;
+    write("steps.csv", &to_csv(&step_header, steps))?;
+    write("summary.json", &summary_json(&results))?;
+    write("report.html", &report_html(&results))?;
+    journal::rewrite(&dir.join(JOURNAL), records)?;
+    write(MANIFEST, &manifest.to_json())?;
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! One grid point, checked and converted into what a scenario run needs:
+//! validated instruments, prices in ticks, sizes in lots, money in exact
+//! units, distributions with their parameters (`check.rs` makes it).
+//!
+//! Owns: the checked types, the keys that decide what two points share
+//! (population, baseline), and the limits of a config.
+//!
+//! Must not: draw random numbers or talk to the engine.
+
+use super::config::ShockKind;
+use crate::instrument::{Instrument, InstrumentSpec};
+use crate::script::MarginMode;
+use crate::types::{Decimal, Money, Price, Qty, Rate, Side};
+
+pub use super::check::check;
+
+/// Largest number of accounts a generator may create.
+pub const MAX_ACCOUNTS: u32 = 2_000_000;
+/// Account ids at or above this are reserved for the stress run itself
+/// (the shock trader).
+pub const RESERVED_ACCOUNTS: u64 = 1 << 40;
+/// Most book levels per side.
+pub const MAX_LEVELS: u32 = 10_000;
+/// Most path steps of a shock, and most settle steps.
+pub const MAX_STEPS: u32 = 100_000;
+/// Largest open interest (and insurance fund, deposit), in units of the
+/// settlement asset: far beyond any market, small enough that no
+/// valuation of a position overflows.
+pub const MAX_AMOUNT: i128 = 1_000_000_000_000_000;
+/// Highest leverage a generator may draw.
+pub const MAX_LEVERAGE: f64 = 1000.0;
+
+/// A config value that does not hold, with the line where it was written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    /// 1-based line (0 when the document gives no position).
+    pub line: usize,
+    /// The key and what is wrong with it.
+    pub message: String,
+}
+
+/// A checked grid point.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// Markets in config order (the engine's instrument order).
+    pub markets: Vec<MarketPlan>,
+    /// Shared insurance fund.
+    pub insurance: Option<Decimal>,
+    /// Explicit accounts.
+    pub accounts: Vec<AccountPlan>,
+    /// Generated population.
+    pub generator: Option<GeneratorPlan>,
+    /// Shocks in config order.
+    pub shocks: Vec<ShockPlan>,
+    /// Quiet path steps after the last shock step.
+    pub settle_steps: u32,
+}
+
+/// One checked market.
+#[derive(Clone, Debug)]
+pub struct MarketPlan {
+    /// The instrument as written (sent to the engine).
+    pub spec: InstrumentSpec,
+    /// The instrument, validated.
+    pub inst: Instrument,
+    /// Starting price.
+    pub price: Price,
+    /// Open interest to calibrate the generator to.
+    pub open_interest: Option<Money>,
+    /// The instrument's insurance fund.
+    pub insurance: Option<Decimal>,
+    /// Where the starting book comes from.
+    pub book: BookSource,
+    /// Liquidity response.
+    pub liquidity: Liquidity,
+}
+
+/// Where a market's starting book comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookSource {
+    /// A synthetic profile.
+    Profile(BookProfile),
+    /// A replay sample (see `book_profile::replay_levels`).
+    Replay(ReplaySource),
+}
+
+/// A checked replay sample.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplaySource {
+    /// The vendor format.
+    pub format: crate::replay::Format,
+    /// The files, as written (relative to the config's folder).
+    pub files: Vec<String>,
+    /// The moment, ns since the Unix epoch.
+    pub at: i64,
+    /// Levels per side kept.
+    pub depth: u32,
+    /// Line of the `replay` table (for errors reading the sample).
+    pub line: usize,
+}
+
+/// A synthetic depth profile in ticks and lots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookProfile {
+    /// Levels per side.
+    pub levels: u32,
+    /// Ticks from the centre to each best price.
+    pub half_spread: i64,
+    /// Ticks between levels.
+    pub gap: i64,
+    /// Size of the best level, in lots.
+    pub size: Qty,
+    /// Growth of size per level.
+    pub growth: Rate,
+}
+
+impl BookProfile {
+    /// Size of level `k` (from 0): `size * (1 + growth * k)`, rounded down
+    /// to whole lots, at least one lot.
+    pub fn level_size(&self, k: u32) -> Qty {
+        let extra = self.growth.apply(Money(self.size.0 as i128 * k as i128));
+        let size =
+            (self.size.0 as i128 + extra.0).clamp(1, crate::instrument::MAX_QTY_LOTS as i128);
+        Qty(size as i64)
+    }
+}
+
+/// How makers respond between steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Liquidity {
+    /// Share of missing depth restored per step (0 = off).
+    pub refill: Rate,
+    /// Spread widening per 1% of mark move, in half spreads.
+    pub widen: Rate,
+    /// Index shocks drag the book to the index.
+    pub arbitrage: bool,
+}
+
+/// An explicit account.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountPlan {
+    /// Id.
+    pub id: u64,
+    /// Collateral.
+    pub deposit: Decimal,
+    /// Margin mode.
+    pub mode: MarginMode,
+    /// Positions: market index, signed qty, entry, isolated margin.
+    pub positions: Vec<(usize, Decimal, Decimal, Option<Decimal>)>,
+    /// Stop-losses: market index, trigger.
+    pub stops: Vec<(usize, Decimal)>,
+}
+
+/// A distribution, checked, with its clamp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dist {
+    /// `exp(ln(median) + sigma * z)`.
+    Lognormal {
+        /// Median.
+        median: f64,
+        /// Shape.
+        sigma: f64,
+    },
+    /// `min / u^(1/alpha)`.
+    Pareto {
+        /// Scale (the smallest value).
+        min: f64,
+        /// Tail index.
+        alpha: f64,
+    },
+    /// Uniform in `[min, max]`.
+    Uniform {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// A constant.
+    Fixed(f64),
+}
+
+/// A distribution with the bounds its draws are clamped to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bounded {
+    /// The distribution.
+    pub dist: Dist,
+    /// Draws below are raised to this.
+    pub lo: f64,
+    /// Draws above are lowered to this.
+    pub hi: f64,
+}
+
+/// A checked generator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratorPlan {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// First generated id.
+    pub first_id: u64,
+    /// Relative position size.
+    pub size: Bounded,
+    /// Leverage.
+    pub leverage: Bounded,
+    /// Share of longs.
+    pub long_share: f64,
+    /// Share of isolated accounts.
+    pub isolated_share: f64,
+    /// Share of accounts with stop-losses.
+    pub stop_loss_share: f64,
+    /// Stop distance from the price.
+    pub stop_loss_distance: f64,
+    /// Share of cross accounts with a second instrument.
+    pub multi_share: f64,
+    /// Entry spread.
+    pub entry_spread: f64,
+}
+
+/// A checked shock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShockPlan {
+    /// Kind.
+    pub kind: ShockKind,
+    /// Market index.
+    pub market: usize,
+    /// First path step.
+    pub start: u32,
+    /// Path steps.
+    pub steps: u32,
+    /// Relative move (index, mark).
+    pub move_: Option<Decimal>,
+    /// Side (market order).
+    pub side: Option<Side>,
+    /// Quantity in lots (market order).
+    pub qty: Option<Qty>,
+    /// Funding rate.
+    pub rate: Option<Decimal>,
+}
+
+impl ShockPlan {
+    /// Path steps up to and including this shock's last one.
+    pub fn end(&self) -> u32 {
+        self.start + self.steps
+    }
+
+    /// The shock's size as a number for charts: |move|, qty (in lots) or
+    /// |rate|.
+    pub fn size_text(&self, market: &MarketPlan) -> String {
+        match self.kind {
+            ShockKind::Index | ShockKind::Mark => self
+                .move_
+                .map(|m| Decimal::new(m.mantissa().abs(), m.scale()).to_string())
+                .unwrap_or_default(),
+            ShockKind::MarketOrder => self
+                .qty
+                .map(|q| market.inst.qty_decimal(q).to_string())
+                .unwrap_or_default(),
+            ShockKind::Funding => self
+                .rate
+                .map(|r| Decimal::new(r.mantissa().abs(), r.scale()).to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Point {
+    /// Path steps of the run: the last shock step plus the settle steps.
+    pub fn path_steps(&self) -> u32 {
+        self.shocks.iter().map(ShockPlan::end).max().unwrap_or(0) + self.settle_steps
+    }
+
+    /// What a population depends on, as text: two points with the same key
+    /// and the same seed get the same population (so it is built once).
+    pub fn population_key(&self) -> String {
+        let markets: Vec<_> = self
+            .markets
+            .iter()
+            .map(|m| {
+                (
+                    &m.spec.symbol,
+                    &m.spec.kind,
+                    &m.spec.tick,
+                    &m.spec.lot,
+                    &m.spec.contract_size,
+                    m.price,
+                    m.open_interest,
+                )
+            })
+            .collect();
+        format!("{:?}", (markets, &self.accounts, &self.generator))
+    }
+
+    /// What the no-population baseline run depends on, as text.
+    pub fn baseline_key(&self) -> String {
+        let markets: Vec<_> = self
+            .markets
+            .iter()
+            .map(|m| (&m.spec, m.price, &m.insurance, &m.book, m.liquidity))
+            .collect();
+        format!(
+            "{:?}",
+            (markets, &self.insurance, &self.shocks, self.settle_steps)
+        )
+    }
+
+    /// Index of the market the first shock hits (the one whose move is
+    /// reported).
+    pub fn primary_market(&self) -> usize {
+        self.shocks.first().map(|s| s.market).unwrap_or(0)
+    }
+}
