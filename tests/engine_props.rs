@@ -61,5 +61,8 @@ fn decoded_worlds_do_liquidate() {
         }
         cascades += engine.cascade_count();
     }
-    assert!(cascades > 50, "only {cascades} cascades in 200 random worlds");
+    assert!(
+        cascades > 50,
+        "only {cascades} cascades in 200 random worlds"
+    );
 }

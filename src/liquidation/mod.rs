@@ -19,12 +19,14 @@ mod market;
 mod metrics;
 mod orders;
 mod query;
+mod street;
 mod waterfall;
 
 pub use cascade::{StepHook, StepView};
 pub use funds::Funds;
 pub use market::Market;
 pub use metrics::{CascadeMetrics, StepMetrics};
+pub use street::{decode_street_level, street_level_id, StreetOutcome, MAX_STREET_INSTRUMENTS};
 
 use std::collections::{BTreeMap, HashMap};
 
