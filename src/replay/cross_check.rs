@@ -180,6 +180,14 @@ impl<S: EventSource> EventSource for CrossChecked<S> {
         }
     }
 
+    fn line_no(&self) -> u64 {
+        self.inner.line_no()
+    }
+
+    fn origin(&self) -> Option<(std::sync::Arc<str>, u64)> {
+        self.inner.origin()
+    }
+
     fn stats(&self) -> ReplayStats {
         let mut s = self.inner.stats();
         s.crossed += self.check.crossed();

@@ -2,7 +2,8 @@
 //! is the head with the smallest ordering time (local receive time where
 //! present, else exchange time); ties go to the source listed first.
 //!
-//! Owns: the head event of each source and the per-source counters.
+//! Owns: the head event of each source, the per-source counters, and
+//! where (source, line) the event last returned came from.
 //! Must not: reorder events within one source: a source's events come
 //! out in its own order even where its times go backwards.
 
@@ -10,12 +11,17 @@ use super::event::MarketEvent;
 use super::reader::EventSource;
 use super::stats::ReplayStats;
 use super::ReplayError;
+use std::sync::Arc;
 
 /// Several sources merged into one stream.
 pub struct Merged {
     sources: Vec<Box<dyn EventSource>>,
     names: Vec<String>,
     heads: Vec<Option<MarketEvent>>,
+    /// The line each head came from.
+    head_lines: Vec<u64>,
+    /// (source, line) of the event last returned.
+    last: Option<(usize, u64)>,
     primed: bool,
     pending_err: Option<ReplayError>,
     failed: bool,
@@ -30,6 +36,8 @@ impl Merged {
             sources,
             names,
             heads: vec![None; n],
+            head_lines: vec![0; n],
+            last: None,
             primed: false,
             pending_err: None,
             failed: false,
@@ -47,7 +55,10 @@ impl Merged {
 
     fn refill(&mut self, i: usize) -> Result<(), ReplayError> {
         self.heads[i] = match self.sources[i].next_event() {
-            Some(Ok(ev)) => Some(ev),
+            Some(Ok(ev)) => {
+                self.head_lines[i] = self.sources[i].line_no();
+                Some(ev)
+            }
             Some(Err(e)) => return Err(e),
             None => None,
         };
@@ -84,10 +95,21 @@ impl EventSource for Merged {
         }
         let (_, i) = best?;
         let ev = self.heads[i].take();
+        self.last = Some((i, self.head_lines[i]));
         if let Err(e) = self.refill(i) {
             self.pending_err = Some(e);
         }
         ev.map(Ok)
+    }
+
+    fn line_no(&self) -> u64 {
+        self.last.map_or(0, |(_, l)| l)
+    }
+
+    fn origin(&self) -> Option<(Arc<str>, u64)> {
+        let (i, line) = self.last?;
+        let (file, _) = self.sources[i].origin()?;
+        Some((file, line))
     }
 
     fn stats(&self) -> ReplayStats {

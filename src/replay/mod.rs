@@ -38,7 +38,9 @@
 //! ```
 
 mod binance;
+pub mod collector;
 mod cross_check;
+pub mod driver;
 mod error;
 mod event;
 mod fields;
@@ -46,11 +48,16 @@ pub mod fuzzing;
 mod hyperliquid;
 mod input;
 mod json;
+pub mod l3;
 pub mod lobster;
+pub mod measure;
 mod merge;
 mod num;
 mod open;
 mod options;
+pub mod overlay;
+pub mod population;
+pub mod presets;
 mod reader;
 mod snapshot_diff;
 mod stats;

@@ -126,6 +126,12 @@ impl EventSource for ReplayStream {
     fn stats(&self) -> ReplayStats {
         self.inner.stats()
     }
+    fn line_no(&self) -> u64 {
+        self.inner.line_no()
+    }
+    fn origin(&self) -> Option<(std::sync::Arc<str>, u64)> {
+        self.inner.origin()
+    }
 }
 
 impl Iterator for ReplayStream {

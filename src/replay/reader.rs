@@ -24,6 +24,18 @@ pub trait EventSource: Send {
     /// What the source has counted so far.
     fn stats(&self) -> ReplayStats;
 
+    /// The 1-based line the event last returned came from (0: unknown).
+    /// Cheap: called once per event by merged streams.
+    fn line_no(&self) -> u64 {
+        0
+    }
+
+    /// The file and line the event last returned came from, where known
+    /// (for errors found after reading, e.g. a price off the tick).
+    fn origin(&self) -> Option<(Arc<str>, u64)> {
+        None
+    }
+
     /// Feeds every event to `f` (the callback form of the stream); stops
     /// at, and returns, the first error.
     fn for_each_event<F: FnMut(&MarketEvent)>(&mut self, mut f: F) -> Result<(), ReplayError>
@@ -43,6 +55,12 @@ impl<S: EventSource + ?Sized> EventSource for Box<S> {
     }
     fn stats(&self) -> ReplayStats {
         (**self).stats()
+    }
+    fn line_no(&self) -> u64 {
+        (**self).line_no()
+    }
+    fn origin(&self) -> Option<(Arc<str>, u64)> {
+        (**self).origin()
     }
 }
 
@@ -163,12 +181,6 @@ impl<P: RowParser> LineReader<P> {
         r.out.queue.extend(prelude);
         r
     }
-
-    /// The input's name.
-    #[allow(dead_code)]
-    pub fn name(&self) -> &Arc<str> {
-        self.src.name()
-    }
 }
 
 impl<P: RowParser> EventSource for LineReader<P> {
@@ -217,5 +229,13 @@ impl<P: RowParser> EventSource for LineReader<P> {
 
     fn stats(&self) -> ReplayStats {
         self.out.stats.clone()
+    }
+
+    fn line_no(&self) -> u64 {
+        self.src.line_no()
+    }
+
+    fn origin(&self) -> Option<(Arc<str>, u64)> {
+        Some((Arc::clone(self.src.name()), self.src.line_no()))
     }
 }

@@ -8,7 +8,7 @@
 
 use super::config::{
     AccountConfig, BookConfig, Config, DistConfig, DistKind, GeneratorConfig, MarketConfig,
-    ReplayConfig, ShockConfig, ShockKind,
+    PopulationConfig, ReplayConfig, ShockConfig, ShockKind,
 };
 use super::de::At;
 use super::point::{
@@ -92,21 +92,7 @@ pub fn check(cfg: &Config) -> Result<Point, ConfigError> {
             .position(|m| m.spec.symbol == s.value)
             .ok_or_else(|| bad(s, format!("no market has symbol {:?}", s.value)))
     };
-    let mut accounts: Vec<AccountPlan> = Vec::new();
-    for a in &cfg.population.account {
-        let plan = check_account(a, &markets, &find)?;
-        if accounts.iter().any(|o| o.id == plan.id) {
-            return Err(bad(&a.id, format!("account {} is defined twice", plan.id)));
-        }
-        accounts.push(plan);
-    }
-    let first_id = accounts.iter().map(|a| a.id).max().unwrap_or(0) + 1;
-    let generator = cfg
-        .population
-        .generate
-        .as_ref()
-        .map(|g| check_generator(g, first_id, &markets))
-        .transpose()?;
+    let (accounts, generator) = check_population(&cfg.population, &markets)?;
     if cfg.shock.is_empty() {
         return Err(ConfigError {
             line: 1,
@@ -126,6 +112,36 @@ pub fn check(cfg: &Config) -> Result<Point, ConfigError> {
         shocks,
         settle_steps: cfg.settle_steps.value,
     })
+}
+
+/// Checks a population (explicit accounts and a generator) against the
+/// markets it trades: the part of `check` that replays reuse with their
+/// own market.
+pub fn check_population(
+    population: &PopulationConfig,
+    markets: &[MarketPlan],
+) -> Result<(Vec<AccountPlan>, Option<GeneratorPlan>), ConfigError> {
+    let find = |s: &At<String>| -> Result<usize, ConfigError> {
+        markets
+            .iter()
+            .position(|m| m.spec.symbol == s.value)
+            .ok_or_else(|| bad(s, format!("no market has symbol {:?}", s.value)))
+    };
+    let mut accounts: Vec<AccountPlan> = Vec::new();
+    for a in &population.account {
+        let plan = check_account(a, markets, &find)?;
+        if accounts.iter().any(|o| o.id == plan.id) {
+            return Err(bad(&a.id, format!("account {} is defined twice", plan.id)));
+        }
+        accounts.push(plan);
+    }
+    let first_id = accounts.iter().map(|a| a.id).max().unwrap_or(0) + 1;
+    let generator = population
+        .generate
+        .as_ref()
+        .map(|g| check_generator(g, first_id, markets))
+        .transpose()?;
+    Ok((accounts, generator))
 }
 
 fn positive(a: &At<Decimal>) -> Result<(), ConfigError> {
