@@ -10,6 +10,10 @@ use clap::{Parser, Subcommand};
 
 use cascade::event::JsonLinesSink;
 use cascade::liquidation::Engine;
+use cascade::replay::overlay::Resilience;
+use cascade::replay::presets::Overrides;
+use cascade::replay::run::{replay, ReplayArgs, RunError};
+use cascade::replay::Format;
 use cascade::script::run_script;
 use cascade::stress::{self, Shard, StressError, StressOptions};
 
@@ -24,6 +28,84 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// The first thing to run: replays the bundled real sample (Binance
+    /// USD-M BTCUSDT, about 80 s), runs a liquidation cascade of a bundled
+    /// population through it, prints a summary and writes ./cascade-demo/.
+    ///
+    /// Example: cargo run --release -- demo
+    Demo {
+        /// Results folder.
+        #[arg(long, default_value = "cascade-demo")]
+        out: PathBuf,
+        /// No progress spinner.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Replay historical market data into the book: measure every
+    /// historical liquidation (and every real taker) against the book as it
+    /// stood, and optionally cascade a synthetic population through it.
+    ///
+    /// Writes DIR/events.csv, steps.csv, summary.json, report.html. See
+    /// docs/replay.md.
+    ///
+    /// Example: cascade replay --format binance btcusdt_20240808.gz --accounts pop.toml --out out
+    ///
+    /// Example: cascade replay --format lobster --messages M.csv --orderbook O.csv --verify
+    Replay {
+        /// Input files, plain or gzip (LOBSTER: the message file, optionally
+        /// with its orderbook file).
+        files: Vec<PathBuf>,
+        /// tardis, binance, hyperliquid or lobster.
+        #[arg(long, value_parser = parse_format)]
+        format: Format,
+        /// A population to margin against the replayed marks (TOML).
+        #[arg(long, value_name = "POP.toml")]
+        accounts: Option<PathBuf>,
+        /// Results folder.
+        #[arg(long, default_value = "replay-out")]
+        out: PathBuf,
+        /// Half-life of depleted depth: 0 (back at once), a duration such
+        /// as 500ms or 2s, or inf (never).
+        #[arg(long, default_value = "2s", value_parser = Resilience::parse)]
+        resilience: Resilience,
+        /// Skip (and count) rows that do not parse or do not fit the tick
+        /// and lot, instead of stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Replay as this symbol (picks the preset; default: from the data).
+        #[arg(long)]
+        symbol: Option<String>,
+        /// Price step (overrides the preset).
+        #[arg(long)]
+        tick: Option<String>,
+        /// Quantity step (overrides the preset).
+        #[arg(long)]
+        lot: Option<String>,
+        /// linear or inverse (overrides the preset).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Quote units per contract of an inverse instrument.
+        #[arg(long)]
+        contract_size: Option<String>,
+        /// Mark policy: last, mid, median, index or external (default:
+        /// median, or external when the data has a mark stream).
+        #[arg(long, value_parser = parse_mark)]
+        mark: Option<cascade::instrument::MarkPolicy>,
+        /// LOBSTER message file.
+        #[arg(long)]
+        messages: Option<PathBuf>,
+        /// LOBSTER orderbook file.
+        #[arg(long)]
+        orderbook: Option<PathBuf>,
+        /// LOBSTER: rebuild the book from --messages and check it against
+        /// every row of --orderbook; prints rows=N mismatches=M
+        /// first_mismatch=ROW and exits 0 only when M is 0.
+        #[arg(long)]
+        verify: bool,
+        /// No progress spinner and no closing summary.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Run a scenario script and print its events as JSON lines.
     ///
     /// Example: cascade sim tests/golden/spec_example.jsonl
@@ -75,6 +157,24 @@ enum Cmd {
     },
 }
 
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_mark(s: &str) -> Result<cascade::instrument::MarkPolicy, String> {
+    use cascade::instrument::MarkPolicy as M;
+    match s {
+        "last" => Ok(M::Last),
+        "mid" => Ok(M::Mid),
+        "median" => Ok(M::Median),
+        "index" => Ok(M::Index),
+        "external" => Ok(M::External),
+        _ => Err(format!(
+            "unknown mark policy {s:?} (last, mid, median, index, external)"
+        )),
+    }
+}
+
 /// A failure with its exit status (2: bad usage or input, 1: anything else).
 struct Failure {
     code: u8,
@@ -92,6 +192,15 @@ impl Failure {
         Failure {
             code: 1,
             message: message.into(),
+        }
+    }
+}
+
+impl From<RunError> for Failure {
+    fn from(e: RunError) -> Failure {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
         }
     }
 }
@@ -157,6 +266,84 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
+        Cmd::Demo { out, quiet } => cascade::replay::demo::demo(out, *quiet)
+            .map(|r| {
+                println!("{}", r.text(out));
+                ExitCode::SUCCESS
+            })
+            .map_err(Failure::from),
+        Cmd::Replay {
+            files,
+            format,
+            accounts,
+            out,
+            resilience,
+            skip_bad_rows,
+            symbol,
+            tick,
+            lot,
+            kind,
+            contract_size,
+            mark,
+            messages,
+            orderbook,
+            verify,
+            quiet,
+        } => {
+            let overrides = Overrides {
+                symbol: symbol.clone(),
+                kind: kind.clone(),
+                tick: tick.clone(),
+                lot: lot.clone(),
+                contract_size: contract_size.clone(),
+                mark: *mark,
+            };
+            if *verify {
+                match (format, messages, orderbook) {
+                    (Format::Lobster, Some(m), Some(o)) if files.is_empty() => {
+                        cascade::replay::verify::verify(m, o, &overrides)
+                            .map(|r| {
+                                println!("{r}");
+                                if r.mismatches == 0 {
+                                    ExitCode::SUCCESS
+                                } else {
+                                    ExitCode::from(1)
+                                }
+                            })
+                            .map_err(Failure::from)
+                    }
+                    _ => Err(Failure::input(
+                        "--verify needs --format lobster --messages M.csv --orderbook O.csv (and no other files)",
+                    )),
+                }
+            } else {
+                let mut files = files.clone();
+                files.extend(messages.iter().cloned());
+                files.extend(orderbook.iter().cloned());
+                if files.is_empty() {
+                    Err(Failure::input("no input files given"))
+                } else {
+                    let args = ReplayArgs {
+                        format: *format,
+                        files,
+                        accounts: accounts.clone(),
+                        out: out.clone(),
+                        resilience: *resilience,
+                        skip_bad_rows: *skip_bad_rows,
+                        overrides,
+                        quiet: *quiet,
+                    };
+                    replay(&args)
+                        .map(|r| {
+                            if !quiet {
+                                println!("{}", r.text(&args.out));
+                            }
+                            ExitCode::SUCCESS
+                        })
+                        .map_err(Failure::from)
+                }
+            }
+        }
         Cmd::Sim { script, strict } => sim(script, *strict),
         Cmd::Stress {
             config,

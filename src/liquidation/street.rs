@@ -334,7 +334,7 @@ mod tests {
         for (inst, side, p) in [
             (0, Side::Buy, 1),
             (4095, Side::Sell, MAX_PRICE_TICKS),
-            (7, Side::Sell, 61_700_0),
+            (7, Side::Sell, 617_000),
         ] {
             let id = street_level_id(inst, side, Price(p)).unwrap();
             assert!(id >= 1 << 63);

@@ -461,6 +461,21 @@ impl Driver {
         Ok(())
     }
 
+    /// Seeds `qty` lots of anonymous liquidity at (`side`, `price`) (a
+    /// LOBSTER level coming into view from beyond the file's depth).
+    pub fn seed_level(&mut self, side: Side, price: Price, qty: Qty) -> Result<(), DriveError> {
+        let total = self.l3.seed(side, price, qty);
+        self.level(side, price, total)
+    }
+
+    /// Forgets the level at (`side`, `price`): the book and the L3 orders
+    /// there (a LOBSTER level that left the file's depth, where its
+    /// messages stop).
+    pub fn forget_level(&mut self, side: Side, price: Price) -> Result<(), DriveError> {
+        self.l3.forget(side, price);
+        self.level(side, price, Qty::ZERO)
+    }
+
     /// Ends whatever is open (taker group, batch): after it the engine
     /// reflects every event so far.
     pub fn settle_pending(&mut self) -> Result<(), DriveError> {

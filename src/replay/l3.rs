@@ -11,6 +11,9 @@ use std::collections::HashMap;
 
 use crate::types::{Price, Qty, Side};
 
+/// A level and its new total size: (side, price, lots).
+pub type LevelSize = (Side, Price, Qty);
+
 /// One level's size: all of it, and the part of known orders.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Level {
@@ -61,6 +64,14 @@ impl L3Book {
         Qty(l.total)
     }
 
+    /// Forgets a level and the known orders resting there (its liquidity
+    /// left what the data can follow; it may be seeded again later).
+    pub fn forget(&mut self, side: Side, price: Price) {
+        if self.levels.remove(&(side, price)).is_some() {
+            self.orders.retain(|_, o| (o.0, o.1) != (side, price));
+        }
+    }
+
     /// A new order rests. Returns the level's new total, and when the id
     /// was live, the level its old order left with that level's new total.
     pub fn add(
@@ -69,7 +80,7 @@ impl L3Book {
         side: Side,
         price: Price,
         qty: Qty,
-    ) -> ((Side, Price, Qty), Option<(Side, Price, Qty)>) {
+    ) -> (LevelSize, Option<LevelSize>) {
         let mut replaced = None;
         if let Some((s, p, q)) = self.orders.remove(&id) {
             self.anomalies.duplicate_ids += 1;
@@ -97,7 +108,7 @@ impl L3Book {
         price: Price,
         qty: Qty,
         delete: bool,
-    ) -> (Side, Price, Qty) {
+    ) -> LevelSize {
         let q = qty.0.max(0);
         if let Some(o) = self.orders.get_mut(&id) {
             let (s, p) = (o.0, o.1);
@@ -151,5 +162,9 @@ mod tests {
         assert_eq!(old, Some((Side::Buy, Price(90), Qty(0))));
         assert_eq!(b.remove(7, Side::Buy, Price(90), Qty(0), true).2, Qty(0));
         assert_eq!(b.anomalies().duplicate_ids, 1);
+        // A forgotten level starts again from its seed alone.
+        b.forget(Side::Buy, Price(91));
+        assert_eq!(b.seed(Side::Buy, Price(91), Qty(7)), Qty(7));
+        assert_eq!(b.remove(2, Side::Buy, Price(91), Qty(3), true).2, Qty(4));
     }
 }

@@ -40,6 +40,7 @@
 mod binance;
 pub mod collector;
 mod cross_check;
+pub mod demo;
 pub mod driver;
 mod error;
 mod event;
@@ -55,13 +56,17 @@ mod merge;
 mod num;
 mod open;
 mod options;
+pub mod outputs;
 pub mod overlay;
+pub mod page;
 pub mod population;
 pub mod presets;
 mod reader;
+pub mod run;
 mod snapshot_diff;
 mod stats;
 pub mod tardis;
+pub mod verify;
 
 pub use cross_check::{CrossCheck, CrossChecked};
 pub use error::ReplayError;

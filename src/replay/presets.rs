@@ -120,6 +120,9 @@ pub struct Detected {
     pub exchange: Option<String>,
     /// True when a file carries the exchange's mark price.
     pub mark_stream: bool,
+    /// True when the input has an L2 (or L3) book; without one, top-of-book
+    /// quotes make a one-level book.
+    pub l2: bool,
 }
 
 /// The user's choices that override a preset (`--tick`, `--lot`, ...).
@@ -148,7 +151,10 @@ fn json_str_after<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 
 /// Looks at the first lines of every file.
 pub fn detect<P: AsRef<Path>>(format: Format, paths: &[P]) -> Result<Detected, ReplayError> {
-    let mut d = Detected::default();
+    let mut d = Detected {
+        l2: format != Format::Tardis,
+        ..Detected::default()
+    };
     let mut symbols: Vec<(String, String)> = Vec::new();
     for p in paths {
         let p = p.as_ref();
@@ -180,6 +186,9 @@ pub fn detect<P: AsRef<Path>>(format: Format, paths: &[P]) -> Result<Detected, R
                         let h: Vec<String> = line.split(',').map(|s| s.trim().into()).collect();
                         if h.iter().any(|c| c == "mark_price") {
                             d.mark_stream = true;
+                        }
+                        if h.iter().any(|c| c == "is_snapshot" || c == "asks[0].price") {
+                            d.l2 = true;
                         }
                         header = Some(h);
                         None
@@ -318,7 +327,7 @@ mod tests {
             let d = Detected {
                 symbol: Some(p.symbol.into()),
                 exchange: Some(p.venue.into()),
-                mark_stream: false,
+                ..Detected::default()
             };
             let spec = instrument_spec(format, &d, &Overrides::default()).unwrap();
             let i = Instrument::new(&spec).unwrap();

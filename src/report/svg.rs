@@ -143,8 +143,21 @@ const MARKERS_UP_TO: usize = 40;
 /// The chart as an `<svg>` element: the plot, then the legend below it,
 /// one row per series.
 pub fn render(chart: &Chart) -> String {
+    render_with_points(chart, &[])
+}
+
+/// The chart with more series drawn as points only over it (events on a
+/// price path, say), whatever the chart's kind; the axes cover both, and
+/// the legend lists them after the chart's own series.
+pub fn render_with_points(chart: &Chart, points: &[Series]) -> String {
     let mut out = String::new();
-    let total_h = H + LEGEND_ROW * chart.series.len() as f64;
+    let all: Vec<(&Series, Kind)> = chart
+        .series
+        .iter()
+        .map(|s| (s, chart.kind))
+        .chain(points.iter().map(|s| (s, Kind::Scatter)))
+        .collect();
+    let total_h = H + LEGEND_ROW * all.len() as f64;
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {total_h}\" width=\"{W}\" height=\"{total_h}\" role=\"img\" aria-label=\"{}\">",
@@ -156,10 +169,9 @@ pub fn render(chart: &Chart) -> String {
         W / 2.0,
         escape(&chart.title)
     );
-    let pts: Vec<(f64, f64)> = chart
-        .series
+    let pts: Vec<(f64, f64)> = all
         .iter()
-        .flat_map(|s| s.points.iter().copied())
+        .flat_map(|(s, _)| s.points.iter().copied())
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
     if pts.is_empty() {
@@ -239,7 +251,7 @@ pub fn render(chart: &Chart) -> String {
         TOP + ph / 2.0,
         escape(&chart.y_label)
     );
-    for (i, s) in chart.series.iter().enumerate() {
+    for (i, &(s, kind)) in all.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let mut p: Vec<(f64, f64)> = s
             .points
@@ -247,7 +259,7 @@ pub fn render(chart: &Chart) -> String {
             .copied()
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect();
-        if chart.kind == Kind::Line {
+        if kind == Kind::Line {
             p.sort_by(|a, b| a.0.total_cmp(&b.0));
             if p.len() > 1 {
                 let path: Vec<String> = p
@@ -267,7 +279,7 @@ pub fn render(chart: &Chart) -> String {
                 );
             }
         }
-        let markers = chart.kind == Kind::Scatter || p.len() <= MARKERS_UP_TO;
+        let markers = kind == Kind::Scatter || p.len() <= MARKERS_UP_TO;
         for &(x, y) in p.iter().filter(|_| markers) {
             let _ = write!(
                 out,
@@ -332,8 +344,21 @@ mod tests {
         assert_eq!(svg, render(&c), "deterministic");
         let empty = Chart {
             series: vec![],
-            ..c
+            ..c.clone()
         };
         assert!(render(&empty).contains("no data"));
+        let marked = render_with_points(
+            &c,
+            &[Series {
+                name: "events".into(),
+                points: vec![(0.5, 5.0)],
+            }],
+        );
+        assert!(marked.contains("<polyline") && marked.contains("events"));
+        assert_eq!(
+            marked.matches("<circle").count(),
+            3,
+            "2 line markers + 1 event"
+        );
     }
 }

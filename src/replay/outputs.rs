@@ -1,0 +1,481 @@
+//! The files of a replay folder, made from the driver's outcome alone and
+//! written atomically: `events.csv` (one row per measured order:
+//! historical liquidations, then the same measurement for every real
+//! taker), `steps.csv` (one row per cascade step of the population),
+//! `summary.json` and `report.html`.
+//!
+//! Owns: the column lists, how each value is printed (prices and sizes
+//! exactly; VWAPs, mids and bps rounded half away from zero to 8
+//! decimals; money exactly; an empty cell where a value does not exist),
+//! the accuracy statistics, and the totals of the summary.
+//! Must not: compute anything the outcome does not hold, or read a clock:
+//! the same outcome gives the same bytes.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::collector::{money_text, step_cells};
+use super::driver::{DriveOutcome, MeasureRow, RowKind};
+use super::measure::diff_bps;
+use super::stats::ReplayStats;
+use crate::report::atomic::write_atomic;
+use crate::report::csv::to_csv;
+use crate::types::{Decimal, Money, Ratio};
+
+/// The columns of `events.csv`.
+pub const EVENT_COLUMNS: [&str; 20] = [
+    "kind",
+    "time",
+    "time_ns",
+    "symbol",
+    "side",
+    "qty",
+    "trades",
+    "reported_price",
+    "mid",
+    "mark",
+    "sim_vwap",
+    "sim_filled",
+    "levels_walked",
+    "slippage_bps_mid",
+    "slippage_bps_mark",
+    "depth_1pct",
+    "depth_share_1pct",
+    "vwap_diff",
+    "vwap_diff_bps",
+    "unfilled",
+];
+
+/// The columns of `steps.csv`: time, then the `step` event's fields.
+pub const STEP_COLUMNS: [&str; 18] = [
+    "time",
+    "time_ns",
+    "cascade",
+    "step",
+    "symbol",
+    "accounts",
+    "qty",
+    "notional",
+    "vwap",
+    "mid_before",
+    "mark_before",
+    "mark_after",
+    "slippage_bps",
+    "levels_walked",
+    "insurance_before",
+    "insurance_after",
+    "bad_debt",
+    "adl_qty",
+];
+
+/// What the caller knows about the run that the outcome does not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunMeta {
+    /// Input format.
+    pub format: String,
+    /// Input file names (without folders, so that outputs do not depend
+    /// on where the data lies).
+    pub files: Vec<String>,
+    /// Population file name, if any.
+    pub population: Option<String>,
+    /// The mark policy in force.
+    pub mark_policy: String,
+}
+
+/// Civil date of a day number (days since 1970-01-01), proleptic Gregorian.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// ns since the Unix epoch as UTC ISO 8601, fraction to the ms at least
+/// and to the ns where it has digits there.
+pub fn iso_time(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let frac = ns.rem_euclid(1_000_000_000);
+    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    let mut f = format!("{frac:09}");
+    while f.len() > 3 && f.ends_with('0') {
+        f.pop();
+    }
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{f}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+fn bps(r: Option<Ratio>) -> String {
+    r.map(|r| r.format_in(Decimal::new(1, 0)))
+        .unwrap_or_default()
+}
+
+/// `vwap - reported` in bps of the mid, for a row that has all three.
+pub fn row_diff_bps(r: &MeasureRow) -> Option<Ratio> {
+    diff_bps(r.walk.vwap()?, r.reported?, r.mid2?)
+}
+
+/// The cells of one `events.csv` row.
+fn event_cells(r: &MeasureRow, o: &DriveOutcome) -> Vec<String> {
+    let i = &o.spec;
+    let px = |x: Option<Ratio>| x.map(|x| x.format_in(i.tick)).unwrap_or_default();
+    let vwap = r.walk.vwap();
+    vec![
+        r.kind.as_str().into(),
+        iso_time(r.ts),
+        r.ts.to_string(),
+        i.symbol.clone(),
+        r.side.as_str().into(),
+        i.qty_decimal(r.qty).to_string(),
+        if r.kind == RowKind::Taker {
+            r.trades.to_string()
+        } else {
+            String::new()
+        },
+        px(r.reported),
+        px(r.mid2.map(|m| Ratio::new(m, 2))),
+        r.mark
+            .map(|m| i.price_decimal(m).to_string())
+            .unwrap_or_default(),
+        px(vwap),
+        i.qty_decimal(r.walk.filled).to_string(),
+        r.walk.levels.to_string(),
+        bps(r.mid2.and_then(|m| r.walk.slippage_bps(r.side, m))),
+        bps(r
+            .mark
+            .and_then(|m| r.walk.slippage_bps(r.side, 2 * m.0 as i128))),
+        i.qty_decimal(crate::types::Qty(
+            r.walk.depth_1pct.min(i64::MAX as i128) as i64
+        ))
+        .to_string(),
+        r.walk
+            .depth_share()
+            .map(|s| s.format_in(Decimal::new(1, 0)))
+            .unwrap_or_default(),
+        match (vwap, r.reported) {
+            (Some(v), Some(rep)) => super::measure::ratio_sub(v, rep).format_in(i.tick),
+            _ => String::new(),
+        },
+        bps(row_diff_bps(r)),
+        i.qty_decimal(r.qty - r.walk.filled).to_string(),
+    ]
+}
+
+/// `events.csv`: liquidation rows first, then taker rows, each in time
+/// order.
+pub fn events_csv(o: &DriveOutcome) -> Vec<u8> {
+    let header: Vec<String> = EVENT_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<Vec<String>> = [RowKind::Liquidation, RowKind::Taker]
+        .iter()
+        .flat_map(|k| o.rows.iter().filter(move |r| r.kind == *k))
+        .map(|r| event_cells(r, o))
+        .collect();
+    to_csv(&header, rows.iter().map(|r| r.as_slice()))
+}
+
+/// `steps.csv`.
+pub fn steps_csv(o: &DriveOutcome) -> Vec<u8> {
+    let header: Vec<String> = STEP_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<Vec<String>> = o
+        .steps
+        .iter()
+        .map(|s| {
+            let mut v = vec![iso_time(s.ts), s.ts.to_string()];
+            v.extend(step_cells(&s.step, &o.spec));
+            v
+        })
+        .collect();
+    to_csv(&header, rows.iter().map(|r| r.as_slice()))
+}
+
+/// Distribution of |simulated VWAP - actual VWAP| in bps of the mid.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Accuracy {
+    /// Rows measured with a full VWAP comparison.
+    pub rows: usize,
+    /// Median (nearest rank).
+    pub median: f64,
+    /// 90th percentile (nearest rank).
+    pub p90: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Share of rows within 1 bp.
+    pub within_1bp: f64,
+}
+
+/// The accuracy of the measurement over the rows of `kind`.
+pub fn accuracy(o: &DriveOutcome, kind: RowKind) -> Accuracy {
+    let mut v: Vec<f64> = o
+        .rows
+        .iter()
+        .filter(|r| r.kind == kind)
+        .filter_map(row_diff_bps)
+        .map(|d| d.to_f64().abs())
+        .collect();
+    if v.is_empty() {
+        return Accuracy::default();
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    Accuracy {
+        rows: v.len(),
+        median: rank(0.5),
+        p90: rank(0.9),
+        mean: v.iter().sum::<f64>() / v.len() as f64,
+        within_1bp: v.iter().filter(|x| **x <= 1.0).count() as f64 / v.len() as f64,
+    }
+}
+
+/// Totals of the population's cascades.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CascadeTotals {
+    /// Cascades.
+    pub cascades: usize,
+    /// Steps.
+    pub steps: usize,
+    /// Liquidations.
+    pub liquidations: usize,
+    /// Distinct accounts liquidated.
+    pub accounts: usize,
+    /// Notional filled in the book by liquidation orders.
+    pub notional: Money,
+    /// Quantity filled in the book, lots.
+    pub qty: i64,
+    /// Notional-weighted slippage in bps against the mid before each step.
+    pub slippage_bps: Option<f64>,
+    /// Insurance fund drawdowns, summed over cascades.
+    pub insurance_drawdown: Money,
+    /// Bad debt.
+    pub bad_debt: Money,
+    /// The largest price move of a cascade, bps (signed).
+    pub max_move_bps: Option<f64>,
+    /// Lots closed by auto-deleveraging.
+    pub adl_qty: i64,
+    /// Lots taken by the backstop (insurance fund or ADL).
+    pub backstop_qty: i64,
+}
+
+/// Adds up the cascades.
+pub fn cascade_totals(o: &DriveOutcome) -> CascadeTotals {
+    let mut t = CascadeTotals {
+        cascades: o.cascades.len(),
+        steps: o.steps.len(),
+        liquidations: o.liquidations.len(),
+        ..CascadeTotals::default()
+    };
+    let mut accounts: Vec<u64> = o.liquidations.iter().map(|(_, l)| l.account).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    t.accounts = accounts.len();
+    let mut cost = 0.0;
+    let mut weight = 0.0;
+    for s in &o.steps {
+        t.notional += s.step.notional;
+        t.qty += s.step.qty.0;
+        t.bad_debt += s.step.bad_debt;
+        t.adl_qty += s.step.adl_qty.0;
+        if let Some(b) = s.step.slippage_bps {
+            let n = s.step.notional.to_f64();
+            cost += b.to_f64() * n;
+            weight += n;
+        }
+    }
+    for (_, l) in &o.liquidations {
+        t.backstop_qty += l.backstop_qty.0;
+    }
+    t.slippage_bps = (weight > 0.0).then(|| cost / weight);
+    for (_, c) in &o.cascades {
+        t.insurance_drawdown += c.insurance_drawdown;
+        if let Some(m) = c.price_move_bps.map(|m| m.to_f64()) {
+            if t.max_move_bps.is_none_or(|x: f64| m.abs() > x.abs()) {
+                t.max_move_bps = Some(m);
+            }
+        }
+    }
+    t
+}
+
+/// A float rounded to `n` decimals as text (statistics only).
+pub fn fixed(v: f64, n: usize) -> String {
+    let s = format!("{v:.n$}");
+    if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// `summary.json`.
+pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Vec<u8> {
+    let c = &o.counters;
+    let mut root = Map::new();
+    root.insert("format".into(), json!("cascade-replay-summary/1"));
+    root.insert("input_format".into(), json!(meta.format));
+    root.insert("files".into(), json!(meta.files));
+    root.insert("symbol".into(), json!(o.spec.symbol));
+    root.insert("mark_policy".into(), json!(meta.mark_policy));
+    root.insert("resilience".into(), json!(o.resilience.to_string()));
+    root.insert("first_time".into(), json!(o.first_ts.map(iso_time)));
+    root.insert("last_time".into(), json!(o.last_ts.map(iso_time)));
+    let mut counts = Map::new();
+    for (k, v) in [
+        ("rows", stats.rows),
+        ("events", stats.events.total()),
+        ("book_updates", c.book_updates),
+        ("prints", c.prints),
+        ("snapshots", stats.snapshots),
+        ("gaps", stats.gaps),
+        ("resyncs", stats.resyncs),
+        ("bad_rows_skipped", stats.bad_rows_skipped),
+        ("off_grid_skipped", c.off_grid),
+        ("rows_ignored", stats.rows_ignored),
+        ("diffs_dropped", stats.diffs_dropped),
+        ("crossed_books", c.crossed_books),
+        ("uncrossed_levels", c.uncrossed_levels),
+        ("out_of_order", stats.out_of_order),
+        ("exchange_ts_regressions", stats.exchange_ts_regressions),
+        ("unmeasured_no_book", c.unmeasured),
+        ("events_unused", c.ignored),
+    ] {
+        counts.insert(k.into(), json!(v));
+    }
+    root.insert("counts".into(), Value::Object(counts));
+    let n = |k: RowKind| o.rows.iter().filter(|r| r.kind == k).count();
+    let lots = |k: RowKind| -> i64 {
+        o.rows
+            .iter()
+            .filter(|r| r.kind == k)
+            .map(|r| r.qty.0)
+            .fold(0i64, i64::saturating_add)
+    };
+    let mut measured = Map::new();
+    for k in [RowKind::Liquidation, RowKind::Taker] {
+        let a = accuracy(o, k);
+        measured.insert(
+            k.as_str().into(),
+            json!({
+                "rows": n(k),
+                "qty": o.spec.qty_decimal(crate::types::Qty(lots(k))).to_string(),
+                "compared": a.rows,
+                "vwap_error_bps_median": fixed(a.median, 4),
+                "vwap_error_bps_p90": fixed(a.p90, 4),
+                "vwap_error_bps_mean": fixed(a.mean, 4),
+                "within_1bp": fixed(a.within_1bp, 4),
+            }),
+        );
+    }
+    root.insert("measured".into(), Value::Object(measured));
+    if let Some(p) = &meta.population {
+        let t = cascade_totals(o);
+        root.insert(
+            "population".into(),
+            json!({
+                "file": p,
+                "accounts": o.accounts,
+                "placed_at": o.placed_at.map(iso_time),
+                "start_price": o.placed_price.map(|p| o.spec.price_decimal(p).to_string()),
+                "shocks_sent": o.shocks_sent,
+                "cascades": t.cascades,
+                "steps": t.steps,
+                "liquidations": t.liquidations,
+                "accounts_liquidated": t.accounts,
+                "liquidated_qty": o.spec.qty_decimal(crate::types::Qty(t.qty)).to_string(),
+                "liquidated_notional": money_text(t.notional),
+                "slippage_bps": t.slippage_bps.map(|s| fixed(s, 4)),
+                "max_price_move_bps": t.max_move_bps.map(|s| fixed(s, 4)),
+                "insurance_drawdown": money_text(t.insurance_drawdown),
+                "insurance_end": money_text(o.insurance_end),
+                "bad_debt": money_text(t.bad_debt),
+                "socialized_loss": money_text(o.socialized_loss),
+                "adl_events": o.adl_events,
+                "backstop_qty": o.spec.qty_decimal(crate::types::Qty(t.backstop_qty)).to_string(),
+                "depth_taken": o.spec.qty_decimal(crate::types::Qty(o.depth_taken.min(i64::MAX as i128) as i64)).to_string(),
+                "simulated_fills": o.simulated_fills,
+                "orders_rejected": o.rejected,
+            }),
+        );
+    }
+    if o.l3 != Default::default() {
+        root.insert(
+            "l3".into(),
+            json!({"duplicate_ids": o.l3.duplicate_ids, "unexplained": o.l3.unexplained}),
+        );
+    }
+    root.insert(
+        "consistency".into(),
+        json!(o.consistency.as_deref().unwrap_or("ok")),
+    );
+    root.insert(
+        "conservation_residual".into(),
+        json!(money_text(o.residual)),
+    );
+    // Serializing a tree of strings and numbers cannot fail.
+    let mut s = serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// The files a replay writes, in order.
+pub const FILES: [&str; 4] = ["events.csv", "steps.csv", "summary.json", "report.html"];
+
+/// Writes every file of a replay folder (creating it).
+pub fn write_all(
+    dir: &Path,
+    o: &DriveOutcome,
+    stats: &ReplayStats,
+    meta: &RunMeta,
+) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
+    let files: [(&str, Vec<u8>); 4] = [
+        ("events.csv", events_csv(o)),
+        ("steps.csv", steps_csv(o)),
+        ("summary.json", summary_json(o, stats, meta)),
+        ("report.html", super::page::report_html(o, stats, meta)),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, &bytes).map_err(|e| (path, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_in_utc() {
+        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            iso_time(1_723_161_256_299_000_000),
+            "2024-08-08T23:54:16.299Z"
+        );
+        assert_eq!(
+            iso_time(34_200_004_241_176),
+            "1970-01-01T09:30:00.004241176Z"
+        );
+        assert_eq!(
+            iso_time(951_782_400_000_000_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(iso_time(-1_000_000), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn fixed_has_no_negative_zero() {
+        assert_eq!(fixed(-0.00001, 4), "0.0000");
+        assert_eq!(fixed(1.23456, 2), "1.23");
+        assert_eq!(fixed(-1.5, 1), "-1.5");
+    }
+}
