@@ -1,14 +1,20 @@
-//! Replay reader throughput: rows/s parsing a Tardis `incremental_book_L2`
-//! file from .csv.gz and from plain CSV, Binance capture lines/s from the
-//! shared .gz sample, each next to the time `zcat FILE > /dev/null` takes
-//! on the same .gz in the same run (decompression is the floor).
+//! Replay throughput: rows/s parsing a Tardis `incremental_book_L2` file
+//! from .csv.gz and from plain CSV, Binance capture lines/s from the shared
+//! .gz sample, each next to the time `zcat FILE > /dev/null` takes on the
+//! same .gz in the same run (decompression is the floor); then the same
+//! files parsed AND applied to the engine by the replay driver (street
+//! levels, overlay, batches, mark, measurement of every taker), and the L2
+//! updates/s the driver applies from events already in memory.
 //!
 //! The Tardis file is built in a temp dir by perturbing the shape of the
 //! shared Deribit sample rows: `CASCADE_BENCH_ROWS` rows (default
 //! 1,000,000), gzip level 6 (gzip's default). A summary (best of 3 runs,
 //! wall clock) is printed first, then criterion measures the same work.
 
-use cascade::replay::{open_file, EventSource, Format, ReplayOptions};
+use cascade::replay::driver::{Driver, DriverConfig};
+use cascade::replay::overlay::Resilience;
+use cascade::replay::presets::{instrument_spec, Detected, Overrides};
+use cascade::replay::{open_file, EventSource, Format, MarketEvent, ReplayOptions};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -104,6 +110,89 @@ fn drain(format: Format, path: &Path, opts: &ReplayOptions) -> u64 {
         n += 1;
     }
     n
+}
+
+/// The driver of a replay of `symbol` on `exchange` (Tardis) or `format`.
+fn driver(format: Format, exchange: Option<&str>, symbol: &str) -> Driver {
+    let d = Detected {
+        symbol: Some(symbol.into()),
+        exchange: exchange.map(str::to_string),
+        mark_stream: false,
+        l2: true,
+    };
+    let spec = instrument_spec(format, &d, &Overrides::default()).expect("preset");
+    Driver::new(DriverConfig {
+        format,
+        spec,
+        resilience: Resilience::HalfLife(2_000_000_000),
+        population: None,
+        skip_bad_rows: false,
+        quotes_as_book: false,
+    })
+    .expect("driver")
+}
+
+fn deribit() -> Driver {
+    driver(Format::Tardis, Some("deribit"), "BTC-PERPETUAL")
+}
+
+/// Parses and applies a file; returns the events applied.
+fn replay(format: Format, path: &Path, mut d: Driver) -> u64 {
+    let opts = ReplayOptions {
+        check_crossed: false,
+        ..ReplayOptions::default()
+    };
+    let mut src = open_file(format, path, &opts).expect("open");
+    while let Some(ev) = src.next_event() {
+        d.on_event(&ev.expect("event")).expect("apply");
+    }
+    let out = d.finish().expect("finish");
+    assert_eq!(out.consistency, None);
+    out.counters.events
+}
+
+fn read_events(format: Format, path: &Path) -> Vec<MarketEvent> {
+    let mut src = open_file(format, path, &ReplayOptions::default()).expect("open");
+    let mut v = Vec::new();
+    while let Some(ev) = src.next_event() {
+        v.push(ev.expect("event"));
+    }
+    v
+}
+
+/// Applies events already in memory; returns the L2 updates applied.
+fn apply(events: &[MarketEvent], mut d: Driver) -> u64 {
+    for ev in events {
+        d.on_event(ev).expect("apply");
+    }
+    d.counters().book_updates
+}
+
+fn apply_summary(
+    label: &str,
+    path: &Path,
+    format: Format,
+    rows: u64,
+    gz: bool,
+    mk: &dyn Fn() -> Driver,
+) {
+    let t = best_of(3, || {
+        replay(format, path, mk());
+    });
+    print!(
+        "replay summary: {label} parse+apply: {rows} rows in {:.3} s = {:.2} M rows/s",
+        t.as_secs_f64(),
+        rows as f64 / t.as_secs_f64() / 1e6
+    );
+    match if gz { zcat(path) } else { None } {
+        Some(z) => println!(
+            "; zcat {:.3} s = {:.2} M rows/s; parse+apply/zcat time ratio {:.2}",
+            z.as_secs_f64(),
+            rows as f64 / z.as_secs_f64() / 1e6,
+            t.as_secs_f64() / z.as_secs_f64()
+        ),
+        None => println!(),
+    }
 }
 
 fn best_of<F: FnMut()>(runs: usize, mut f: F) -> Duration {
@@ -205,6 +294,56 @@ fn bench(c: &mut Criterion) {
         println!("replay summary: binance sample absent, skipped");
     }
 
+    apply_summary(
+        "tardis incremental_book_L2 .csv.gz",
+        &gz,
+        Format::Tardis,
+        rows,
+        true,
+        &deribit,
+    );
+    apply_summary(
+        "tardis incremental_book_L2 plain .csv",
+        &plain,
+        Format::Tardis,
+        rows,
+        false,
+        &deribit,
+    );
+    let events = read_events(Format::Tardis, &plain);
+    let t = best_of(3, || {
+        apply(&events, deribit());
+    });
+    let updates = apply(&events, deribit());
+    println!(
+        "replay summary: L2 updates applied from memory: {updates} in {:.3} s = {:.2} M updates/s",
+        t.as_secs_f64(),
+        updates as f64 / t.as_secs_f64() / 1e6
+    );
+    let bin_driver = || driver(Format::Binance, None, "BTCUSDT");
+    if have_binance {
+        let lines = count_lines(binance);
+        apply_summary(
+            "binance btcusdt .gz lines",
+            binance,
+            Format::Binance,
+            lines,
+            true,
+            &bin_driver,
+        );
+        let events = read_events(Format::Binance, binance);
+        let t = best_of(3, || {
+            apply(&events, bin_driver());
+        });
+        let updates = apply(&events, bin_driver());
+        println!(
+            "replay summary: binance btcusdt events applied from memory: {} events ({updates} L2 updates) in {:.3} s = {:.2} M L2 updates/s",
+            events.len(),
+            t.as_secs_f64(),
+            updates as f64 / t.as_secs_f64() / 1e6
+        );
+    }
+
     let opts = ReplayOptions::default();
     let mut g = c.benchmark_group("replay");
     g.sample_size(10);
@@ -215,6 +354,12 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("tardis_l2_plain", |b| {
         b.iter(|| drain(Format::Tardis, &plain, &opts))
+    });
+    g.bench_function("tardis_l2_gz_parse_apply", |b| {
+        b.iter(|| replay(Format::Tardis, &gz, deribit()))
+    });
+    g.bench_function("tardis_l2_apply_from_memory", |b| {
+        b.iter(|| apply(&events, deribit()))
     });
     g.bench_function("zcat_tardis_l2_gz", |b| {
         b.iter(|| {

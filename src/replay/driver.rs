@@ -454,6 +454,7 @@ impl Driver {
             }
             _ => {
                 self.settle_pending()?;
+                self.recover()?;
                 self.other(ev)?;
                 self.due()?;
             }
@@ -515,7 +516,8 @@ impl Driver {
             Side::Buy => p <= price,
             Side::Sell => p >= price,
         };
-        if hist.0 > 0 && best.is_some_and(crosses) {
+        let shown = self.sink.overlay.historical(side, price, hist, self.clock);
+        if shown.0 > 0 && best.is_some_and(crosses) {
             let crossed: SmallVec<[Price; 8]> = book
                 .levels(opposite)
                 .map(|(p, _)| p)
@@ -527,7 +529,6 @@ impl Driver {
                 }
             }
         }
-        let shown = self.sink.overlay.historical(side, price, hist, self.clock);
         self.sink.now = self.clock;
         let out = self
             .engine
@@ -554,6 +555,7 @@ impl Driver {
         };
         if self.group.key != Some((ts, side)) {
             self.close_group()?;
+            self.recover()?;
             self.group.key = Some((ts, side));
         }
         let g = &mut self.group;
@@ -571,6 +573,7 @@ impl Driver {
     fn measure(
         &mut self,
         kind: RowKind,
+        ts: i64,
         side: Side,
         qty: Qty,
         trades: u32,
@@ -592,7 +595,7 @@ impl Driver {
         };
         self.rows.push(MeasureRow {
             kind,
-            ts: self.clock,
+            ts,
             side,
             qty,
             trades,
@@ -609,11 +612,11 @@ impl Driver {
         if self.group.actions.is_empty() && self.group.key.is_none() {
             return Ok(());
         }
-        if let Some((_, side)) = self.group.key {
+        if let Some((ts, side)) = self.group.key {
             let g = &self.group;
             let reported = (g.qty > 0).then(|| Ratio::new(g.px_qty, g.qty as i128));
             let (qty, trades) = (Qty(g.qty), g.trades);
-            self.measure(RowKind::Taker, side, qty, trades, reported);
+            self.measure(RowKind::Taker, ts, side, qty, trades, reported);
         }
         let actions = std::mem::take(&mut self.group.actions);
         let mut levels = false;
@@ -662,6 +665,20 @@ impl Driver {
         self.absorb();
         self.sample();
         self.due()
+    }
+
+    /// Outside a batch: depleted depth that recovered by now comes back,
+    /// and the engine runs what that triggers.
+    #[inline]
+    fn recover(&mut self) -> Result<(), DriveError> {
+        if !self.sink.overlay.recovers() || self.in_snapshot {
+            return Ok(());
+        }
+        self.sink.now = self.clock;
+        self.refresh_overlay()?;
+        self.engine.flush_street(self.inst, &mut self.sink)?;
+        self.absorb();
+        Ok(())
     }
 
     /// Restores what recovered of depleted levels.
@@ -778,9 +795,13 @@ impl Driver {
                 price,
                 qty,
                 avg_price,
-                ..
+                filled_qty,
             } => {
+                // The exchange's average fill price and filled quantity
+                // where it publishes them (Binance `ap`, `z`), else the
+                // order's price and quantity.
                 let reported = avg_price.filter(|a| !a.is_zero()).unwrap_or(price);
+                let qty = filled_qty.filter(|q| !q.is_zero()).unwrap_or(qty);
                 if let Some(q) = self.qty(qty)? {
                     let r = self.spec.tick;
                     // The reported price in ticks, exactly (it may be off the tick).
@@ -789,7 +810,7 @@ impl Driver {
                     let num = m * 10i128.pow(scale - s);
                     let den = r.mantissa() * 10i128.pow(scale - r.scale());
                     let rep = (den > 0).then(|| Ratio::new(num, den));
-                    self.measure(RowKind::Liquidation, side, q, 0, rep);
+                    self.measure(RowKind::Liquidation, ev.exchange_ts, side, q, 0, rep);
                 } else {
                     self.counters.off_grid += 1;
                 }

@@ -10,7 +10,7 @@
 //! driver does).
 
 use crate::book::OrderBook;
-use crate::types::{Price, Qty, Ratio, Side};
+use crate::types::{div_ceil, div_floor, Price, Qty, Ratio, Side};
 
 /// The result of walking the book for one order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,31 +33,39 @@ pub struct Walk {
 pub fn walk(book: &OrderBook, taker: Side, qty: Qty, mid2: Option<i128>) -> Walk {
     let mut w = Walk::default();
     let mut left = qty.0.max(0);
-    // Inside the band: buy side takes asks up to mid * 1.01, sell side
-    // takes bids down to mid * 0.99 (200 p <= 101 mid2, 200 p >= 99 mid2).
-    let in_band = |p: Price| match (mid2, taker) {
+    // The band's edge in ticks: a buy takes asks up to mid * 1.01, a sell
+    // bids down to mid * 0.99 (200 p <= 101 mid2; 200 p >= 99 mid2).
+    let edge = mid2.map(|m| match taker {
+        Side::Buy => div_floor(101 * m, 200),
+        Side::Sell => div_ceil(99 * m, 200),
+    });
+    let in_band = |p: Price| match (edge, taker) {
         (None, _) => false,
-        (Some(m), Side::Buy) => 200 * p.0 as i128 <= 101 * m,
-        (Some(m), Side::Sell) => 200 * p.0 as i128 >= 99 * m,
+        (Some(e), Side::Buy) => p.0 as i128 <= e,
+        (Some(e), Side::Sell) => p.0 as i128 >= e,
     };
-    for (p, q) in book.levels(taker.opposite()) {
+    let mut levels = book.levels(taker.opposite());
+    while left > 0 {
+        let Some((p, q)) = levels.next() else { break };
         let band = in_band(p);
-        if left == 0 && !band {
-            break;
-        }
         if band {
             w.depth_1pct += q.0 as i128;
         }
         let take = left.min(q.0);
-        if take > 0 {
-            left -= take;
-            w.filled.0 += take;
-            w.px_qty += p.0 as i128 * take as i128;
-            w.levels += 1;
-            if band {
-                w.within_1pct += take as i128;
-            }
+        left -= take;
+        w.filled.0 += take;
+        w.px_qty += p.0 as i128 * take as i128;
+        w.levels += 1;
+        if band {
+            w.within_1pct += take as i128;
         }
+    }
+    // The rest of the band only adds to its depth.
+    for (p, q) in levels {
+        if !in_band(p) {
+            break;
+        }
+        w.depth_1pct += q.0 as i128;
     }
     w
 }
