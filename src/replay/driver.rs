@@ -397,6 +397,7 @@ impl Driver {
                 qty,
             } => {
                 self.book_change(ev)?;
+                self.l3_message();
                 if let Some((p, q)) = self.price_qty(price, qty)? {
                     let ((s, lp, total), old) = self.l3.add(id, side, p, q);
                     if let Some((os, op, oq)) = old {
@@ -418,6 +419,7 @@ impl Driver {
                 qty,
             } => {
                 self.book_change(ev)?;
+                self.l3_message();
                 let delete = matches!(ev.payload, Payload::OrderDelete { .. });
                 if let Some((p, q)) = self.price_qty(price, qty)? {
                     let (s, lp, total) = self.l3.remove(id, side, p, q, delete);
@@ -442,6 +444,7 @@ impl Driver {
                 qty,
             } => {
                 self.close_batch()?;
+                self.l3_message();
                 if let Some((p, q)) = self.price_qty(price, qty)? {
                     self.print(ts, Some(side.opposite()), p, q, Some((id, side)))?;
                 }
@@ -482,6 +485,15 @@ impl Driver {
     pub fn settle_pending(&mut self) -> Result<(), DriveError> {
         self.close_group()?;
         self.close_batch()
+    }
+
+    /// An L3 message: a message file read without its starting book
+    /// builds the book from empty, which is then all there is to know.
+    #[inline]
+    fn l3_message(&mut self) {
+        if !self.ready && !self.in_snapshot && self.counters.snapshots == 0 {
+            self.ready = true;
+        }
     }
 
     /// A book change is coming: the taker group ends, and a new batch
@@ -560,7 +572,7 @@ impl Driver {
         }
         let g = &mut self.group;
         g.qty = g.qty.saturating_add(qty.0);
-        g.px_qty += price.0 as i128 * qty.0 as i128;
+        g.px_qty = g.px_qty.saturating_add(price.0 as i128 * qty.0 as i128);
         g.trades += 1;
         if let Some((id, s)) = exec {
             g.actions.push(Deferred::Execute(id, s, price, qty));
@@ -663,7 +675,7 @@ impl Driver {
         self.refresh_overlay()?;
         self.engine.flush_street(self.inst, &mut self.sink)?;
         self.absorb();
-        self.sample();
+        self.sample(false);
         self.due()
     }
 
@@ -699,10 +711,12 @@ impl Driver {
         Ok(())
     }
 
-    /// Turns fills against street levels into depletion.
+    /// Turns fills against street levels into depletion (and samples the
+    /// book they moved).
     #[inline]
     fn absorb(&mut self) {
         if self.sink.overlay.has_pending() {
+            self.sample(true);
             let (engine, inst) = (&self.engine, self.inst);
             self.sink
                 .overlay
@@ -710,10 +724,11 @@ impl Driver {
         }
     }
 
-    /// Records a mid/mark sample when the interval has passed.
-    fn sample(&mut self) {
+    /// Records a mid/mark sample when the interval has passed, or at once
+    /// when `force` (after simulated activity, so the charts show it).
+    fn sample(&mut self, force: bool) {
         if let Some(last) = self.samples.last() {
-            if self.clock < last.ts.saturating_add(self.sample_every) {
+            if !force && self.clock < last.ts.saturating_add(self.sample_every) {
                 return;
             }
         }
@@ -877,6 +892,7 @@ impl Driver {
             self.placed_at = Some(self.clock);
             self.placed_price = Some(price);
             self.absorb();
+            self.sample(true);
         }
         while let Some(placed) = self.placed_at {
             let Some(plan) = &self.population else { break };
@@ -895,6 +911,7 @@ impl Driver {
                 .apply(&cmd, &mut self.sink)
                 .map_err(|e| DriveError::Population(e.to_string()))?;
             self.absorb();
+            self.sample(true);
         }
         Ok(())
     }
@@ -902,7 +919,7 @@ impl Driver {
     /// Ends the replay: closes what is open and returns what happened.
     pub fn finish(mut self) -> Result<DriveOutcome, DriveError> {
         self.settle_pending()?;
-        self.sample();
+        self.sample(false);
         let consistency = self.engine.check_consistency().err();
         let residual = self.engine.conservation_residual();
         Ok(DriveOutcome {

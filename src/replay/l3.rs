@@ -60,7 +60,7 @@ impl L3Book {
     /// orders. Returns the level's new total.
     pub fn seed(&mut self, side: Side, price: Price, qty: Qty) -> Qty {
         let l = self.levels.entry((side, price)).or_default();
-        l.total = l.known + qty.0.max(0);
+        l.total = l.known.saturating_add(qty.0.max(0));
         Qty(l.total)
     }
 
@@ -85,15 +85,15 @@ impl L3Book {
         if let Some((s, p, q)) = self.orders.remove(&id) {
             self.anomalies.duplicate_ids += 1;
             let l = self.levels.entry((s, p)).or_default();
-            l.total -= q;
-            l.known -= q;
+            l.total = l.total.saturating_sub(q);
+            l.known = l.known.saturating_sub(q);
             replaced = Some((s, p, Qty(l.total)));
         }
         let q = qty.0.max(0);
         self.orders.insert(id, (side, price, q));
         let l = self.levels.entry((side, price)).or_default();
-        l.total += q;
-        l.known += q;
+        l.total = l.total.saturating_add(q);
+        l.known = l.known.saturating_add(q);
         ((side, price, Qty(l.total)), replaced)
     }
 
@@ -118,8 +118,8 @@ impl L3Book {
                 self.orders.remove(&id);
             }
             let l = self.levels.entry((s, p)).or_default();
-            l.total -= take;
-            l.known -= take;
+            l.total = l.total.saturating_sub(take);
+            l.known = l.known.saturating_sub(take);
             return (s, p, Qty(l.total));
         }
         let l = self.levels.entry((side, price)).or_default();

@@ -83,11 +83,14 @@ impl Walk {
             return None;
         }
         let f = self.filled.0 as i128;
-        // 10000 * side * (vwap - ref) / ref, vwap = px_qty / f, ref = ref2 / 2.
-        Some(Ratio::new(
-            taker.sign() as i128 * 10_000 * (2 * self.px_qty - ref2 * f),
-            ref2 * f,
-        ))
+        // 10000 * side * (vwap - ref) / ref, vwap = px_qty / f, ref = ref2 / 2
+        // (absent in the far reaches of i128 where it would overflow).
+        let num = self
+            .px_qty
+            .checked_mul(2)?
+            .checked_sub(ref2.checked_mul(f)?)?
+            .checked_mul(10_000 * taker.sign() as i128)?;
+        Some(Ratio::new(num, ref2.checked_mul(f)?))
     }
 
     /// The share of the visible depth within 1% of the mid that the order
@@ -97,9 +100,13 @@ impl Walk {
     }
 }
 
-/// `a - b` for two prices in ticks.
-pub fn ratio_sub(a: Ratio, b: Ratio) -> Ratio {
-    Ratio::new(a.num * b.den - b.num * a.den, a.den * b.den)
+/// `a - b` for two prices in ticks (absent where i128 would overflow).
+pub fn ratio_sub(a: Ratio, b: Ratio) -> Option<Ratio> {
+    let num = a
+        .num
+        .checked_mul(b.den)?
+        .checked_sub(b.num.checked_mul(a.den)?)?;
+    Some(Ratio::new(num, a.den.checked_mul(b.den)?))
 }
 
 /// `10000 * (a - b) / (mid2 / 2)`: a price difference in bps of the mid.
@@ -107,8 +114,11 @@ pub fn diff_bps(a: Ratio, b: Ratio, mid2: i128) -> Option<Ratio> {
     if mid2 <= 0 {
         return None;
     }
-    let d = ratio_sub(a, b);
-    Some(Ratio::new(20_000 * d.num, d.den * mid2))
+    let d = ratio_sub(a, b)?;
+    Some(Ratio::new(
+        d.num.checked_mul(20_000)?,
+        d.den.checked_mul(mid2)?,
+    ))
 }
 
 #[cfg(test)]

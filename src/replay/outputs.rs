@@ -164,7 +164,9 @@ fn event_cells(r: &MeasureRow, o: &DriveOutcome) -> Vec<String> {
             .map(|s| s.format_in(Decimal::new(1, 0)))
             .unwrap_or_default(),
         match (vwap, r.reported) {
-            (Some(v), Some(rep)) => super::measure::ratio_sub(v, rep).format_in(i.tick),
+            (Some(v), Some(rep)) => super::measure::ratio_sub(v, rep)
+                .map(|d| d.format_in(i.tick))
+                .unwrap_or_default(),
             _ => String::new(),
         },
         bps(row_diff_bps(r)),

@@ -196,17 +196,17 @@ fn cost_chart(o: &DriveOutcome) -> String {
             .or_default()
             .push((s.step.step as f64, cost));
     }
-    let mut cascades: Vec<(u32, f64)> = by
-        .iter()
-        .map(|(c, v)| (*c, v.iter().map(|p| p.1).sum::<f64>()))
+    let mut cascades: Vec<(u32, f64, Vec<(f64, f64)>)> = by
+        .into_iter()
+        .map(|(c, v)| (c, v.iter().map(|p| p.1).sum::<f64>(), v))
         .collect();
     cascades.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let series = cascades
-        .iter()
+        .into_iter()
         .take(8)
-        .map(|(c, total)| Series {
-            name: format!("cascade {c} (total {})", tick_label(*total)),
-            points: by[c].clone(),
+        .map(|(c, total, points)| Series {
+            name: format!("cascade {c} (total {})", tick_label(total)),
+            points,
         })
         .collect();
     render(&Chart {
