@@ -23,7 +23,7 @@ fn render(cmds: &[cascade::script::Command]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_after_every_command(data in proptest::collection::vec(any::<u8>(), 16..600)) {
@@ -61,5 +61,8 @@ fn decoded_worlds_do_liquidate() {
         }
         cascades += engine.cascade_count();
     }
-    assert!(cascades > 50, "only {cascades} cascades in 200 random worlds");
+    assert!(
+        cascades > 50,
+        "only {cascades} cascades in 200 random worlds"
+    );
 }

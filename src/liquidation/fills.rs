@@ -168,12 +168,12 @@ impl Engine {
         }
         let view = margin::Market::new(&self.instruments, &self.marks);
         self.index.update(&self.accounts, &view, idx);
-        let inst_mark = self
-            .accounts
-            .account(idx)
-            .ok()
-            .and_then(|a| a.positions().first().map(|(i, _)| *i))
-            .and_then(|i| self.marks.mark(i).map(|m| (i, m)));
+        // The trigger reported is the first marked instrument it holds.
+        let inst_mark = self.accounts.account(idx).ok().and_then(|a| {
+            a.positions()
+                .iter()
+                .find_map(|(i, _)| self.marks.mark(*i).map(|m| (*i, m)))
+        });
         if let Some((inst, mark)) = inst_mark {
             self.queue_if_liquidatable(idx, Trigger { inst, mark });
         }

@@ -129,20 +129,35 @@ pub fn decode(data: &[u8]) -> Vec<Command> {
             0 | 1 => {
                 next_id += 1;
                 let tif = ["gtc", "ioc", "fok", "post_only"][c.below(4) as usize];
-                let stp = ["none", "cancel_taker", "cancel_maker", "cancel_both", "decrement"][c.below(5) as usize];
-                format!(r#"{{"cmd":"order","account":{account},"id":{next_id},"symbol":"{sym}","side":"{side}","type":"limit","price":"{price}","qty":"{qty}","tif":"{tif}","stp":"{stp}"}}"#)
+                let stp = [
+                    "none",
+                    "cancel_taker",
+                    "cancel_maker",
+                    "cancel_both",
+                    "decrement",
+                ][c.below(5) as usize];
+                format!(
+                    r#"{{"cmd":"order","account":{account},"id":{next_id},"symbol":"{sym}","side":"{side}","type":"limit","price":"{price}","qty":"{qty}","tif":"{tif}","stp":"{stp}"}}"#
+                )
             }
             2 => {
                 next_id += 1;
                 let ro = c.below(2) == 0;
-                format!(r#"{{"cmd":"order","account":{account},"id":{next_id},"symbol":"{sym}","side":"{side}","type":"market","qty":"{qty}","reduce_only":{ro}}}"#)
+                format!(
+                    r#"{{"cmd":"order","account":{account},"id":{next_id},"symbol":"{sym}","side":"{side}","type":"market","qty":"{qty}","reduce_only":{ro}}}"#
+                )
             }
             3 => {
                 next_id += 1;
                 let by = ["mark", "last"][c.below(2) as usize];
-                format!(r#"{{"cmd":"order","account":{account},"id":{next_id},"symbol":"{sym}","side":"{side}","type":"stop_market","trigger":"{price}","qty":"{qty}","trigger_by":"{by}"}}"#)
+                format!(
+                    r#"{{"cmd":"order","account":{account},"id":{next_id},"symbol":"{sym}","side":"{side}","type":"stop_market","trigger":"{price}","qty":"{qty}","trigger_by":"{by}"}}"#
+                )
             }
-            4 => format!(r#"{{"cmd":"cancel","id":{}}}"#, 1000 + c.below((next_id - 999) as u32) as u64),
+            4 => format!(
+                r#"{{"cmd":"cancel","id":{}}}"#,
+                1000 + c.below((next_id - 999) as u32) as u64
+            ),
             5 => format!(
                 r#"{{"cmd":"modify","id":{},"price":"{price}","qty":"{qty}"}}"#,
                 1000 + c.below((next_id - 999) as u32) as u64
@@ -164,7 +179,9 @@ pub fn decode(data: &[u8]) -> Vec<Command> {
             _ => {
                 next_id += 1;
                 let p2 = 1000 + (c.below(40) as i64 - 20) * 5;
-                format!(r#"{{"cmd":"order","account":0,"id":{next_id},"symbol":"{sym}","side":"{side}","type":"limit","price":"{p2}","qty":"{qty}"}}"#)
+                format!(
+                    r#"{{"cmd":"order","account":0,"id":{next_id},"symbol":"{sym}","side":"{side}","type":"limit","price":"{p2}","qty":"{qty}"}}"#
+                )
             }
         };
         out.push(cmd(line));
