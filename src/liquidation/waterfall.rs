@@ -24,7 +24,7 @@ use crate::types::{div_ceil, div_floor, AccountId, Money, Price, Qty, Ratio, Sid
 /// What became of one position's liquidation.
 enum Closing {
     /// It ran; here is its report.
-    Done(LiquidationReport),
+    Done(Box<LiquidationReport>),
     /// It must wait for the next step (the step's notional cap is used up).
     Wait,
     /// There was nothing to close.
@@ -78,7 +78,7 @@ impl Engine {
                 continue;
             }
             match self.liquidate_position(unit, account, inst, trigger, sink) {
-                Closing::Done(r) => reports.push(r),
+                Closing::Done(r) => reports.push(*r),
                 Closing::Wait => waits = true,
                 Closing::Nothing => {}
             }
@@ -254,7 +254,7 @@ impl Engine {
             }
         }
         let (cascade, step) = self.cascade_step();
-        Closing::Done(LiquidationReport {
+        Closing::Done(Box::new(LiquidationReport {
             cascade,
             step,
             account,
@@ -270,7 +270,7 @@ impl Engine {
             bad_debt: Money::ZERO,
             backstop_qty,
             adl_qty,
-        })
+        }))
     }
 
     /// The bankruptcy price of the unit holding account `idx`'s position in
