@@ -250,21 +250,10 @@ impl Engine {
                 continue;
             };
             let reduces = pos.0 != 0 && (pos.0 > 0) != (live.side == Side::Buy);
-            let book = &mut self.markets[inst as usize].book;
             if !reduces {
-                if let Ok(c) = book.cancel(id) {
-                    self.forget_order(id);
-                    self.emit(
-                        sink,
-                        Event::Canceled {
-                            inst,
-                            id,
-                            remaining: c.remaining,
-                            reason: CancelReason::ReduceOnly,
-                        },
-                    );
-                }
+                self.cancel_live(id, CancelReason::ReduceOnly, sink);
             } else if !live.stop {
+                let book = &mut self.markets[inst as usize].book;
                 if let Some(view) = book.order(id) {
                     if view.remaining > pos.abs() {
                         let _ = book.resize(id, pos.abs());

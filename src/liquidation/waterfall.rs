@@ -129,26 +129,17 @@ impl Engine {
         let Some(ids) = self.account_orders.get(&account) else {
             return;
         };
-        let ids: SmallVec<[u64; 8]> = ids.iter().copied().collect();
+        let ids: SmallVec<[u64; 8]> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.orders
+                    .get(id)
+                    .is_some_and(|o| only.is_none_or(|i| i == o.inst))
+            })
+            .collect();
         for id in ids {
-            let Some(live) = self.orders.get(&id).copied() else {
-                continue;
-            };
-            if only.is_some_and(|i| i != live.inst) {
-                continue;
-            }
-            if let Ok(c) = self.markets[live.inst as usize].book.cancel(id) {
-                self.forget_order(id);
-                self.emit(
-                    sink,
-                    Event::Canceled {
-                        inst: live.inst,
-                        id,
-                        remaining: c.remaining,
-                        reason: CancelReason::Liquidation,
-                    },
-                );
-            }
+            self.cancel_live(id, CancelReason::Liquidation, sink);
         }
     }
 
