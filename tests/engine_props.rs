@@ -23,7 +23,7 @@ fn render(cmds: &[cascade::script::Command]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_after_every_command(data in proptest::collection::vec(any::<u8>(), 16..600)) {

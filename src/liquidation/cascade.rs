@@ -18,6 +18,9 @@ use crate::margin;
 use crate::script::Command;
 use crate::types::{Money, Price, Qty, Side};
 
+/// Most rounds one command may trigger before the loop is declared stuck.
+const MAX_ROUNDS: u64 = 10_000_000;
+
 /// What a `StepHook` sees of one instrument between steps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepMarket {
@@ -162,7 +165,18 @@ impl Engine {
     /// Runs rounds of triggered work until none is left, then closes the
     /// cascade if one ran.
     pub(super) fn settle(&mut self, sink: &mut dyn EventSink) {
+        let mut rounds = 0u64;
         loop {
+            rounds += 1;
+            if rounds > MAX_ROUNDS {
+                // Every round closes at least a lot or runs a stop once, so
+                // this is unreachable unless something is broken; count it
+                // (tests assert no faults) rather than spin.
+                self.faults += 1;
+                self.pending_liqs.clear();
+                self.pending_stops.clear();
+                break;
+            }
             let liqs = std::mem::take(&mut self.pending_liqs);
             let stops = std::mem::take(&mut self.pending_stops);
             if liqs.is_empty() && stops.is_empty() {

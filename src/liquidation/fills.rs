@@ -168,12 +168,12 @@ impl Engine {
         }
         let view = margin::Market::new(&self.instruments, &self.marks);
         self.index.update(&self.accounts, &view, idx);
-        let inst_mark = self
-            .accounts
-            .account(idx)
-            .ok()
-            .and_then(|a| a.positions().first().map(|(i, _)| *i))
-            .and_then(|i| self.marks.mark(i).map(|m| (i, m)));
+        // The trigger reported is the first marked instrument it holds.
+        let inst_mark = self.accounts.account(idx).ok().and_then(|a| {
+            a.positions()
+                .iter()
+                .find_map(|(i, _)| self.marks.mark(*i).map(|m| (*i, m)))
+        });
         if let Some((inst, mark)) = inst_mark {
             self.queue_if_liquidatable(idx, Trigger { inst, mark });
         }
@@ -250,21 +250,10 @@ impl Engine {
                 continue;
             };
             let reduces = pos.0 != 0 && (pos.0 > 0) != (live.side == Side::Buy);
-            let book = &mut self.markets[inst as usize].book;
             if !reduces {
-                if let Ok(c) = book.cancel(id) {
-                    self.forget_order(id);
-                    self.emit(
-                        sink,
-                        Event::Canceled {
-                            inst,
-                            id,
-                            remaining: c.remaining,
-                            reason: CancelReason::ReduceOnly,
-                        },
-                    );
-                }
+                self.cancel_live(id, CancelReason::ReduceOnly, sink);
             } else if !live.stop {
+                let book = &mut self.markets[inst as usize].book;
                 if let Some(view) = book.order(id) {
                     if view.remaining > pos.abs() {
                         let _ = book.resize(id, pos.abs());

@@ -162,7 +162,7 @@ pub fn decode(data: &[u8]) -> Vec<Command> {
                 r#"{{"cmd":"modify","id":{},"price":"{price}","qty":"{qty}"}}"#,
                 1000 + c.below((next_id - 999) as u32) as u64
             ),
-            6 | 7 | 8 => format!(r#"{{"cmd":"mark","symbol":"{sym}","price":"{price}"}}"#),
+            6..=8 => format!(r#"{{"cmd":"mark","symbol":"{sym}","price":"{price}"}}"#),
             9 => format!(r#"{{"cmd":"index","symbol":"{sym}","price":"{price}"}}"#),
             10 => format!(
                 r#"{{"cmd":"funding","symbol":"{sym}","rate":"{}"}}"#,

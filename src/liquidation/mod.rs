@@ -316,6 +316,12 @@ impl Engine {
         Ok(())
     }
 
+    /// Every liquidatable account found by scanning all accounts (what the
+    /// trigger index avoids; for tests and the benchmark's comparison).
+    pub fn brute_force_liquidatable(&self) -> Vec<AccountIdx> {
+        margin::brute_force_liquidatable(&self.accounts, &self.view(), None)
+    }
+
     /// Installs a hook called between cascade steps.
     pub fn set_step_hook(&mut self, hook: Box<dyn StepHook>) {
         self.step_hook = Some(hook);

@@ -6,7 +6,9 @@
 //! cascade does).
 
 use super::{Engine, EngineError, LiveOrder};
-use crate::book::{OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource};
+use crate::book::{
+    CancelReason, OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource,
+};
 use crate::event::{Event, EventSink, InstrumentIdx, RejectReason};
 use crate::instrument::MAX_QTY_LOTS;
 use crate::margin::{self, OpenOrder};
@@ -333,23 +335,40 @@ impl Engine {
         let Some(live) = self.orders.get(&id).copied() else {
             return self.reject(sink, id, RejectReason::UnknownOrder);
         };
-        match self.markets[live.inst as usize].book.cancel(id) {
-            Ok(c) => {
-                self.forget_order(id);
-                self.emit(
-                    sink,
-                    Event::Canceled {
-                        inst: live.inst,
-                        id,
-                        remaining: c.remaining,
-                        reason: c.reason,
-                    },
-                );
-                self.refresh_book_mark(live.inst, sink);
-                Ok(())
-            }
-            Err(r) => self.reject(sink, id, r.into()),
+        if self.cancel_live(id, CancelReason::User, sink) {
+            self.refresh_book_mark(live.inst, sink);
+            Ok(())
+        } else {
+            self.reject(sink, id, RejectReason::UnknownOrder)
         }
+    }
+
+    /// Removes a live order (resting or pending stop) from its book and the
+    /// live-order table and emits `canceled` with `reason`. False when the
+    /// book no longer had it.
+    pub(super) fn cancel_live(
+        &mut self,
+        id: OrderId,
+        reason: CancelReason,
+        sink: &mut dyn EventSink,
+    ) -> bool {
+        let Some(live) = self.orders.get(&id).copied() else {
+            return false;
+        };
+        let Ok(c) = self.markets[live.inst as usize].book.cancel(id) else {
+            return false;
+        };
+        self.forget_order(id);
+        self.emit(
+            sink,
+            Event::Canceled {
+                inst: live.inst,
+                id,
+                remaining: c.remaining,
+                reason,
+            },
+        );
+        true
     }
 
     /// Runs a `modify` command.

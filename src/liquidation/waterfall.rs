@@ -21,6 +21,16 @@ use crate::instrument::{Backstop, LiquidationMode, PriceLimit};
 use crate::margin::{self, AccountIdx, MarginMode};
 use crate::types::{div_ceil, div_floor, AccountId, Money, Price, Qty, Ratio, Side, STREET};
 
+/// What became of one position's liquidation.
+enum Closing {
+    /// It ran; here is its report.
+    Done(Box<LiquidationReport>),
+    /// It must wait for the next step (the step's notional cap is used up).
+    Wait,
+    /// There was nothing to close.
+    Nothing,
+}
+
 /// The price in ticks a liquidation of `side` may not go beyond, from an
 /// exact price: a sell may not sell below it (round up), a buy may not buy
 /// above it (round down, at least one tick).
@@ -58,16 +68,19 @@ impl Engine {
         let balance_before = acct.balance();
         self.cancel_for_liquidation(account, unit.isolated, sink);
         let mut reports: SmallVec<[LiquidationReport; 2]> = SmallVec::new();
+        // True when a position must wait for the next step (the step's
+        // notional cap is used up); a halted instrument parks the unit
+        // until `resume` instead.
         let mut waits = false;
         for inst in insts {
             if self.markets[inst as usize].halted {
                 self.parked.insert(unit, trigger);
-                waits = true;
                 continue;
             }
             match self.liquidate_position(unit, account, inst, trigger, sink) {
-                Some(r) => reports.push(r),
-                None => waits = true,
+                Closing::Done(r) => reports.push(*r),
+                Closing::Wait => waits = true,
+                Closing::Nothing => {}
             }
         }
         let Some(last) = reports.last().map(|r| r.inst) else {
@@ -116,31 +129,21 @@ impl Engine {
         let Some(ids) = self.account_orders.get(&account) else {
             return;
         };
-        let ids: SmallVec<[u64; 8]> = ids.iter().copied().collect();
+        let ids: SmallVec<[u64; 8]> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.orders
+                    .get(id)
+                    .is_some_and(|o| only.is_none_or(|i| i == o.inst))
+            })
+            .collect();
         for id in ids {
-            let Some(live) = self.orders.get(&id).copied() else {
-                continue;
-            };
-            if only.is_some_and(|i| i != live.inst) {
-                continue;
-            }
-            if let Ok(c) = self.markets[live.inst as usize].book.cancel(id) {
-                self.forget_order(id);
-                self.emit(
-                    sink,
-                    Event::Canceled {
-                        inst: live.inst,
-                        id,
-                        remaining: c.remaining,
-                        reason: CancelReason::Liquidation,
-                    },
-                );
-            }
+            self.cancel_live(id, CancelReason::Liquidation, sink);
         }
     }
 
-    /// Liquidates the account's position in `inst`. `None` when it must
-    /// wait (the step's notional cap is used up).
+    /// Liquidates the account's position in `inst`.
     fn liquidate_position(
         &mut self,
         unit: Unit,
@@ -148,13 +151,20 @@ impl Engine {
         inst: InstrumentIdx,
         trigger: Trigger,
         sink: &mut dyn EventSink,
-    ) -> Option<LiquidationReport> {
+    ) -> Closing {
         let idx = unit.account;
-        let mark = self.marks.mark(inst)?;
-        let q = self.accounts.account(idx).ok()?.position(inst)?.qty;
-        if q.0 == 0 {
-            return None;
-        }
+        let Some(mark) = self.marks.mark(inst) else {
+            return Closing::Nothing;
+        };
+        let q = match self
+            .accounts
+            .account(idx)
+            .ok()
+            .and_then(|a| a.position(inst))
+        {
+            Some(p) if p.qty.0 != 0 => p.qty,
+            _ => return Closing::Nothing,
+        };
         let side = if q.0 > 0 { Side::Sell } else { Side::Buy };
         let policy = self.instruments[inst as usize].liquidation;
         let breaker = self.instruments[inst as usize].breaker;
@@ -171,7 +181,7 @@ impl Engine {
                 .max(Money(1));
             let left = cap - used;
             if left <= Money::ZERO {
-                return None;
+                return Closing::Wait;
             }
             let lots = (left.0 / per_lot.0).max(1);
             close = close.min(Qty(lots.min(i64::MAX as i128) as i64));
@@ -235,7 +245,7 @@ impl Engine {
             }
         }
         let (cascade, step) = self.cascade_step();
-        Some(LiquidationReport {
+        Closing::Done(Box::new(LiquidationReport {
             cascade,
             step,
             account,
@@ -251,7 +261,7 @@ impl Engine {
             bad_debt: Money::ZERO,
             backstop_qty,
             adl_qty,
-        })
+        }))
     }
 
     /// The bankruptcy price of the unit holding account `idx`'s position in
@@ -598,6 +608,8 @@ impl Engine {
             for ((i, _), share) in payers.iter().zip(shares) {
                 if share > Money::ZERO && self.accounts.credit(*i, -share).is_ok() {
                     taken += share;
+                    // Paying may put the payer under maintenance in turn.
+                    self.rekey(*i);
                 }
             }
         }

@@ -346,7 +346,7 @@ pub(crate) fn trigger_key(acct: &Account, inst: InstIdx, market: &Market) -> Tri
                 && l.e
                     .checked_mul(WIDE)
                     .and_then(|v| v.checked_sub(l.mm_other))
-                    .map_or(true, |c| c < 2 * WIDE);
+                    .is_none_or(|c| c < 2 * WIDE);
             return if thin { always(long) } else { TriggerKey::None };
         }
         Ok(NBound::Sup(n, d)) | Ok(NBound::Inf(n, d)) => (n, d),
