@@ -176,7 +176,8 @@ fn resilience_zero_gives_depth_back() {
     let (a, b, o) = depleted(Resilience::HalfLife(0));
     assert_eq!((a, b), (Qty(5), Qty(5)));
     assert_eq!(o.depth_taken, 7);
-    assert_eq!(o.shocks_sent, 1);
+    assert_eq!(o.shocks.len(), 1);
+    assert_eq!((o.shocks[0].ts, o.shocks[0].qty), (S, Qty(7)));
 }
 
 #[test]

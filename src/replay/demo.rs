@@ -121,10 +121,13 @@ impl ReplayReport {
                     .map(|x| o.spec.price_decimal(x).to_string())
                     .unwrap_or_default()
             ));
-            if o.shocks_sent > 0 {
+            for sh in &o.shocks {
                 t.push_str(&format!(
-                    "  Shock: {} street market order(s) sent into the replayed book (the sample's own moves are too small to liquidate anyone).\n",
-                    o.shocks_sent
+                    "  Shock: a street market {} of {} {} at {} (the sample's own moves are too small to liquidate anyone).\n",
+                    sh.side.as_str(),
+                    o.spec.qty_decimal(sh.qty),
+                    o.spec.symbol,
+                    iso_time(sh.ts)
                 ));
             }
             t.push_str(&format!(

@@ -252,7 +252,7 @@ pub struct Driver {
     first_ready: Option<i64>,
     placed_at: Option<i64>,
     placed_price: Option<Price>,
-    next_shock: usize,
+    shocks_sent: Vec<SentShock>,
     first_ts: Option<i64>,
 }
 
@@ -311,7 +311,7 @@ impl Driver {
             first_ready: None,
             placed_at: None,
             placed_price: None,
-            next_shock: 0,
+            shocks_sent: Vec::new(),
             first_ts: None,
         })
     }
@@ -896,16 +896,20 @@ impl Driver {
         }
         while let Some(placed) = self.placed_at {
             let Some(plan) = &self.population else { break };
-            let Some(shock) = plan.shocks.get(self.next_shock) else {
+            let Some(shock) = plan.shocks.get(self.shocks_sent.len()) else {
                 break;
             };
             if self.clock < placed.saturating_add(shock.at) {
                 break;
             }
-            let Some(cmd) = plan.shock_order(self.next_shock) else {
+            let Some(cmd) = plan.shock_order(self.shocks_sent.len()) else {
                 break;
             };
-            self.next_shock += 1;
+            self.shocks_sent.push(SentShock {
+                ts: self.clock,
+                side: shock.side,
+                qty: shock.qty,
+            });
             self.sink.now = self.clock;
             self.engine
                 .apply(&cmd, &mut self.sink)
@@ -939,7 +943,7 @@ impl Driver {
             last_ts: (self.clock != i64::MIN).then_some(self.clock),
             placed_at: self.placed_at,
             placed_price: self.placed_price,
-            shocks_sent: self.next_shock,
+            shocks: self.shocks_sent,
             accounts: self.engine.accounts().len().saturating_sub(1),
             insurance_end: self.engine.insurance_fund(self.inst),
             socialized_loss: self.engine.socialized_loss(),
@@ -948,6 +952,17 @@ impl Driver {
             l3: self.l3.anomalies(),
         })
     }
+}
+
+/// A street market order the population file sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentShock {
+    /// When, ns.
+    pub ts: i64,
+    /// Its side.
+    pub side: Side,
+    /// Its quantity, lots.
+    pub qty: Qty,
 }
 
 /// Everything a replay produced, for the outputs.
@@ -986,7 +1001,7 @@ pub struct DriveOutcome {
     /// The price its entries were drawn around.
     pub placed_price: Option<Price>,
     /// Shock orders sent.
-    pub shocks_sent: usize,
+    pub shocks: Vec<SentShock>,
     /// Accounts in the engine (the street left out).
     pub accounts: usize,
     /// Insurance fund at the end.

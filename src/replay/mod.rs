@@ -5,9 +5,19 @@
 //!
 //! Owns: the event vocabulary ([`MarketEvent`], [`Payload`]), the readers,
 //! their data-quality counters ([`ReplayStats`]), the stable k-way merge of
-//! several files, and the [`open`] entry point.
-//! Must not: apply events to a book or convert prices to ticks; the replay
-//! driver does that with the instrument's tick and lot.
+//! several files, and the [`open`] entry point. The readers must not apply
+//! events to a book or convert prices to ticks; the replay driver does.
+//!
+//! The replay proper (`cascade replay`, `cascade demo`; docs/replay.md)
+//! sits on top of the readers, one concept per file: [`presets`] (the
+//! instrument), [`driver`] (events into the engine as street liquidity,
+//! batches, taker groups), [`overlay`] (depleted depth and its
+//! resilience), [`l3`] (L3 messages as level sizes), [`measure`] (the
+//! dry-run walk), [`collector`] (the engine's events), [`population`]
+//! (`--accounts`), [`outputs`] and [`page`] (the results folder), [`run`]
+//! (the event loop and its errors), [`verify`] (the LOBSTER check) and
+//! [`demo`]. Data flows one way: reader -> driver -> engine -> collector
+//! -> outputs.
 //!
 //! Policies (every one counted in [`ReplayStats`], never a panic):
 //! - a row that does not parse is an error naming file and line, or with

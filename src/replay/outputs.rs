@@ -387,7 +387,11 @@ pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Ve
                 "accounts": o.accounts,
                 "placed_at": o.placed_at.map(iso_time),
                 "start_price": o.placed_price.map(|p| o.spec.price_decimal(p).to_string()),
-                "shocks_sent": o.shocks_sent,
+                "shocks": o.shocks.iter().map(|s| json!({
+                    "time": iso_time(s.ts),
+                    "side": s.side.as_str(),
+                    "qty": o.spec.qty_decimal(s.qty).to_string(),
+                })).collect::<Vec<_>>(),
                 "cascades": t.cascades,
                 "steps": t.steps,
                 "liquidations": t.liquidations,

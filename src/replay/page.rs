@@ -15,6 +15,9 @@ use super::outputs::{accuracy, cascade_totals, fixed, row_diff_bps, RunMeta};
 use super::stats::ReplayStats;
 use crate::report::svg::{escape, render, render_with_points, tick_label, Chart, Kind, Series};
 
+/// The points of one series.
+type Points = Vec<(f64, f64)>;
+
 /// Most points drawn per scatter series (every k-th row beyond it).
 const MAX_POINTS: usize = 1500;
 
@@ -196,7 +199,7 @@ fn cost_chart(o: &DriveOutcome) -> String {
             .or_default()
             .push((s.step.step as f64, cost));
     }
-    let mut cascades: Vec<(u32, f64, Vec<(f64, f64)>)> = by
+    let mut cascades: Vec<(u32, f64, Points)> = by
         .into_iter()
         .map(|(c, v)| (c, v.iter().map(|p| p.1).sum::<f64>(), v))
         .collect();
