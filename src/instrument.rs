@@ -19,6 +19,11 @@ pub const MAX_PRICE_TICKS: i64 = 1_000_000_000_000_000;
 /// Largest order or position quantity, in lots, the engine accepts.
 pub const MAX_QTY_LOTS: i64 = 1_000_000_000_000_000;
 
+/// Largest notional of one order or position the engine accepts: 10^18
+/// units of the settlement asset (10^30 money units). Every fill is bounded
+/// by its maker's order, so all money arithmetic stays far inside i128.
+pub const MAX_NOTIONAL: Money = Money(1_000_000_000_000_000_000_000_000_000_000);
+
 /// Why an instrument definition was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InstrumentError {
@@ -356,6 +361,23 @@ impl Instrument {
     #[inline]
     pub fn notional(&self, qty: Qty, price: Price) -> Money {
         self.value(qty, price).abs()
+    }
+
+    /// `notional(qty, price)` when it is at most `MAX_NOTIONAL`; `None`
+    /// when larger (or when the product would overflow).
+    pub fn bounded_notional(&self, qty: Qty, price: Price) -> Option<Money> {
+        let q = (qty.0 as i128).checked_abs()?;
+        let n = match self.kind {
+            ContractKind::Linear => q.checked_mul(price.0 as i128)?.checked_mul(self.factor_a)?,
+            ContractKind::Inverse => {
+                let den = (price.0 as i128).checked_mul(self.factor_b)?;
+                if den <= 0 {
+                    return None;
+                }
+                q.checked_mul(self.factor_a)? / den
+            }
+        };
+        (n <= MAX_NOTIONAL.0).then_some(Money(n))
     }
 
     /// The tier whose range holds `notional` (bounds inclusive).

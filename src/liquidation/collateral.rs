@@ -8,10 +8,21 @@ use super::{Engine, EngineError, Trigger, Unit};
 use crate::event::{Event, EventSink, RejectReason};
 use crate::margin::{self, MarginMode};
 use crate::script::MarginMode as ScriptMode;
-use crate::types::{AccountId, Decimal, Money, Rate};
+use crate::types::{AccountId, Decimal, Money, Qty, Rate};
+
+/// Largest amount one `account`, `deposit` or `insurance` command may move:
+/// 10^14 units of the settlement asset, so that margin arithmetic (money x
+/// rate) keeps far inside i128.
+pub const MAX_AMOUNT: Money = Money(100_000_000_000_000_000_000_000_000);
 
 fn money(d: Decimal, field: &str) -> Result<Money, EngineError> {
-    Money::from_decimal(d).map_err(|e| EngineError::Invalid(format!("{field}: {e}")))
+    let m = Money::from_decimal(d).map_err(|e| EngineError::Invalid(format!("{field}: {e}")))?;
+    if m.abs() > MAX_AMOUNT {
+        return Err(EngineError::Invalid(format!(
+            "{field}: more than {MAX_AMOUNT} in one command is beyond the engine's limits"
+        )));
+    }
+    Ok(m)
 }
 
 impl Engine {
@@ -114,6 +125,17 @@ impl Engine {
             .qty(qty)
             .map_err(|e| EngineError::Invalid(format!("qty: {e}")))?;
         let entry = self.price_of(inst, entry, "entry")?;
+        let held = self.position_qty(id, inst);
+        let after = Qty(held.0.saturating_add(q.0));
+        let spec = &self.instruments[inst as usize];
+        if spec.bounded_notional(q, entry).is_none()
+            || spec.bounded_notional(after, entry).is_none()
+        {
+            return Err(EngineError::Invalid(format!(
+                "qty: a position over {} of notional is beyond the engine's limits",
+                crate::instrument::MAX_NOTIONAL
+            )));
+        }
         let margin = margin.map(|m| money(m, "margin")).transpose()?;
         if let Some(m) = margin {
             if m < Money::ZERO {

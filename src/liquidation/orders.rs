@@ -94,6 +94,34 @@ impl Engine {
             .collect()
     }
 
+    /// True when an order keeps within the engine's size limits: the
+    /// resulting position at most `MAX_QTY_LOTS`, and the order and the
+    /// resulting position each at most `MAX_NOTIONAL` at the order's price
+    /// (a market order: at the mark or the best opposite price).
+    fn within_limits(
+        &self,
+        inst: InstrumentIdx,
+        pos: Qty,
+        side: Side,
+        qty: Qty,
+        price: Option<Price>,
+    ) -> bool {
+        let after = pos.0 as i128 + side.sign() as i128 * qty.0 as i128;
+        if after.unsigned_abs() > MAX_QTY_LOTS as u128 {
+            return false;
+        }
+        let book = &self.markets[inst as usize].book;
+        let at = price.or(self.marks.mark(inst)).or(match side {
+            Side::Buy => book.best_ask(),
+            Side::Sell => book.best_bid(),
+        });
+        let spec = &self.instruments[inst as usize];
+        at.is_none_or(|p| {
+            spec.bounded_notional(qty, p).is_some()
+                && spec.bounded_notional(Qty(after as i64), p).is_some()
+        })
+    }
+
     /// True when `price` is outside the instrument's band around the mark.
     fn outside_band(&self, inst: InstrumentIdx, price: Price) -> bool {
         let (Some(band), Some(mark)) = (
@@ -167,7 +195,7 @@ impl Engine {
                 return self.reject(sink, o.id, RejectReason::ReduceOnly);
             }
             qty = qty.min(pos.abs());
-        } else if pos.0.unsigned_abs() as i128 + qty.0 as i128 > MAX_QTY_LOTS as i128 {
+        } else if !self.within_limits(inst, pos, o.side, qty, price) {
             return self.reject(sink, o.id, RejectReason::TooLarge);
         }
         let stop = trigger.is_some();

@@ -429,7 +429,16 @@ impl Engine {
     ) -> Money {
         let spec = &self.instruments[inst as usize];
         let delta = if side == Side::Sell { -x } else { x };
-        spec.fill_cash(delta, mark) - spec.fill_cash(delta, bp)
+        // fill_cash at the mark minus at bp = value at bp minus at the mark.
+        match (
+            margin::checked_value(spec, delta, bp),
+            margin::checked_value(spec, delta, mark),
+        ) {
+            (Ok(at_bp), Ok(at_mark)) => at_bp.checked_sub(at_mark).unwrap_or(Money::ZERO),
+            // Unreachable within MAX_NOTIONAL (both prices bound the
+            // position's value); no transfer rather than a wrong one.
+            _ => Money::ZERO,
+        }
     }
 
     /// The most lots (up to `rest`) the fund can take over without going
