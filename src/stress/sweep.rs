@@ -102,6 +102,21 @@ pub fn run_sweep(
         work.push((g, id));
     }
     work.sort();
+    let threads = threads.clamp(1, work.len());
+    // Interleave the groups a window of `threads` at a time, so that the
+    // threads build different populations side by side instead of waiting
+    // on one another, while at most about `threads` populations are alive.
+    let mut in_group = vec![0usize; groups.len()];
+    let mut keyed: Vec<((usize, usize, usize), (usize, u64))> = work
+        .iter()
+        .map(|&(g, id)| {
+            let k = in_group[g];
+            in_group[g] += 1;
+            ((g / threads, k, g), (g, id))
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|(key, _)| *key);
+    let work: Vec<(usize, u64)> = keyed.into_iter().map(|(_, w)| w).collect();
     let slots: Vec<PopSlot> = (0..groups.len())
         .map(|_| PopSlot {
             pop: Mutex::new(None),
@@ -116,7 +131,6 @@ pub fn run_sweep(
         (0..baselines.len()).map(|_| OnceLock::new()).collect();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let threads = threads.clamp(1, work.len());
     let (tx, rx) = crossbeam::channel::bounded::<Result<Record, StressError>>(threads * 4);
 
     let worker = |tx: crossbeam::channel::Sender<Result<Record, StressError>>| loop {
@@ -140,20 +154,22 @@ pub fn run_sweep(
             slot.get_or_insert_with(|| Arc::new(build(point, s.seed)))
                 .clone()
         };
+        // The scenario first, its baseline after: the first thread done
+        // computes the shared baseline while the others still run theirs.
+        let outcome = run(point, book, &pop);
         let b = point_baseline.get(&s.point).copied().unwrap_or(0);
         let base = base_cells[b].get_or_init(|| {
             run(point, book, &Population::default())
                 .map(|o| o.mark_end)
                 .map_err(|e| e.0)
         });
-        let result = match base {
-            Err(e) => Err(StressError::Scenario {
+        let result = match (base, outcome) {
+            (Err(e), _) => Err(StressError::Scenario {
                 id,
                 message: format!("baseline run: {e}"),
             }),
-            Ok(base_end) => run(point, book, &pop)
-                .map(|out| record(plan, s, &out, *base_end))
-                .map_err(|e| StressError::Scenario { id, message: e.0 }),
+            (Ok(_), Err(e)) => Err(StressError::Scenario { id, message: e.0 }),
+            (Ok(base_end), Ok(out)) => Ok(record(plan, s, &out, *base_end)),
         };
         drop(pop);
         if slots[g].remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
