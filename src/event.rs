@@ -50,6 +50,8 @@ pub enum RejectReason {
     WouldTrigger,
     /// The order would take the position past the engine's size limit.
     TooLarge,
+    /// Ids from 2^62 up are reserved for the engine's own orders.
+    ReservedId,
 }
 
 impl RejectReason {
@@ -70,6 +72,7 @@ impl RejectReason {
             RejectReason::Halted => "halted",
             RejectReason::WouldTrigger => "would_trigger",
             RejectReason::TooLarge => "too_large",
+            RejectReason::ReservedId => "reserved_id",
         }
     }
 }

@@ -182,6 +182,9 @@ impl Engine {
         if self.markets[inst as usize].halted {
             return self.reject(sink, o.id, RejectReason::Halted);
         }
+        if o.id >= super::ENGINE_ORDER_IDS {
+            return self.reject(sink, o.id, RejectReason::ReservedId);
+        }
         if self.orders.contains_key(&o.id) {
             return self.reject(sink, o.id, RejectReason::DuplicateId);
         }
