@@ -77,7 +77,7 @@ impl Engine {
                 self.parked.insert(unit, trigger);
                 continue;
             }
-            match self.liquidate_position(unit, account, inst, trigger, sink) {
+            match self.liquidate_position(unit, account, inst, trigger, balance_before, sink) {
                 Closing::Done(r) => reports.push(*r),
                 Closing::Wait => waits = true,
                 Closing::Nothing => {}
@@ -144,12 +144,14 @@ impl Engine {
     }
 
     /// Liquidates the account's position in `inst`.
+    #[allow(clippy::too_many_arguments)]
     fn liquidate_position(
         &mut self,
         unit: Unit,
         account: AccountId,
         inst: InstrumentIdx,
         trigger: Trigger,
+        balance_before: Money,
         sink: &mut dyn EventSink,
     ) -> Closing {
         let idx = unit.account;
@@ -229,7 +231,7 @@ impl Engine {
         };
         self.book_out = out;
         // The fee, capped at the equity left.
-        let fee = self.charge_liquidation_fee(unit, inst, totals.notional);
+        let fee = self.charge_liquidation_fee(unit, inst, totals.notional, balance_before);
         // What the book did not take goes to the backstop.
         let rest = close - totals.qty;
         let (backstop_qty, adl_qty) = if rest.0 > 0 {
@@ -322,15 +324,19 @@ impl Engine {
     }
 
     /// Takes the liquidation fee (rate x filled notional, capped at the
-    /// unit's equity left) into the insurance fund.
+    /// unit's equity left) into the insurance fund. For an isolated unit
+    /// whose position the book closed entirely, what it left is what it
+    /// released to the balance since `balance_before`.
     fn charge_liquidation_fee(
         &mut self,
         unit: Unit,
         inst: InstrumentIdx,
         filled_notional: Money,
+        balance_before: Money,
     ) -> Money {
-        let rate = self.instruments[inst as usize].liquidation_fee;
-        let full = rate.apply(filled_notional);
+        let full = self.instruments[inst as usize]
+            .liquidation_fee
+            .apply(filled_notional);
         if full <= Money::ZERO {
             return Money::ZERO;
         }
@@ -340,18 +346,15 @@ impl Engine {
         };
         let isolated_open =
             unit.isolated.is_some() && acct.position(inst).is_some_and(|p| p.qty.0 != 0);
-        let equity = match (unit.isolated, isolated_open) {
-            (Some(_), true) | (None, _) => margin::unit_equity_maint(acct, inst, &view)
+        let equity = if unit.isolated.is_some() && !isolated_open {
+            acct.balance() - balance_before
+        } else if unit.isolated.is_some() {
+            margin::unit_equity_maint(acct, inst, &view)
                 .ok()
                 .flatten()
-                .map(|(e, _)| e)
-                .unwrap_or(match unit.isolated {
-                    None => margin::account_equity(acct, &view).unwrap_or(Money::ZERO),
-                    Some(_) => Money::ZERO,
-                }),
-            // The isolated position closed: what it released sits in the
-            // balance, which is the most the fee may take.
-            (Some(_), false) => acct.balance(),
+                .map_or(Money::ZERO, |(e, _)| e)
+        } else {
+            margin::account_equity(acct, &view).unwrap_or(Money::ZERO)
         };
         let fee = full.min(equity.max(Money::ZERO));
         if fee <= Money::ZERO {
