@@ -107,16 +107,19 @@ pub fn run_sweep(
     // threads build different populations side by side instead of waiting
     // on one another, while at most about `threads` populations are alive.
     let mut in_group = vec![0usize; groups.len()];
-    let mut keyed: Vec<((usize, usize, usize), (usize, u64))> = work
+    let rank: Vec<usize> = work
         .iter()
-        .map(|&(g, id)| {
-            let k = in_group[g];
+        .map(|&(g, _)| {
             in_group[g] += 1;
-            ((g / threads, k, g), (g, id))
+            in_group[g] - 1
         })
         .collect();
-    keyed.sort_unstable_by_key(|(key, _)| *key);
-    let work: Vec<(usize, u64)> = keyed.into_iter().map(|(_, w)| w).collect();
+    let mut order: Vec<usize> = (0..work.len()).collect();
+    order.sort_unstable_by_key(|&i| {
+        let g = work[i].0;
+        (g / threads, rank[i], g)
+    });
+    let work: Vec<(usize, u64)> = order.into_iter().map(|i| work[i]).collect();
     let slots: Vec<PopSlot> = (0..groups.len())
         .map(|_| PopSlot {
             pop: Mutex::new(None),
