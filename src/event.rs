@@ -204,12 +204,16 @@ pub struct CascadeReport {
     pub mark_end: Option<Price>,
     /// Price move the cascade caused, in bps of the starting mark (signed).
     pub price_move_bps: Option<Ratio>,
-    /// Insurance fund drawdown (start minus lowest point, >= 0).
+    /// Insurance fund drawdown: the start minus the lowest point, the
+    /// lowest counted at zero (a deficit below it is socialized instead).
     pub insurance_drawdown: Money,
     /// Total bad debt.
     pub bad_debt: Money,
     /// Total auto-deleveraged quantity.
     pub adl_qty: Qty,
+    /// Insurance deficit charged to the accounts pro rata when the cascade
+    /// ended (across all funds).
+    pub socialized: Money,
     /// True when a circuit breaker halted the instrument during the cascade.
     pub halted: bool,
 }
@@ -625,6 +629,7 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
                 .str("insurance_drawdown", &money(c.insurance_drawdown))
                 .str("bad_debt", &money(c.bad_debt))
                 .str("adl_qty", &qt(i, c.adl_qty))
+                .str("socialized", &money(c.socialized))
                 .bool("halted", c.halted)
                 .end()
         }

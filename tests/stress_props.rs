@@ -176,7 +176,29 @@ proptest! {
                 money(cell(&plan, poor, "socialized_loss")),
                 money(cell(&plan, rich, "socialized_loss")),
             );
-            prop_assert!(lr <= lp, "socialized loss {} with a fund > {} without", lr, lp);
+            // "On the same path": the same liquidations, fills, bad debt and
+            // deleveraging. A deficit is socialized when its cascade ends,
+            // and the charge can put other accounts under (contagion); a
+            // fund that absorbs the loss instead leaves them standing, and
+            // from there the two runs are different cascades, not one with
+            // more or less insurance. (Measured: the paths agree in about
+            // three comparisons in four, a fifth of those with a loss.)
+            let path = |r: &Record| {
+                [
+                    "accounts_liquidated",
+                    "liquidations",
+                    "steps",
+                    "cascades",
+                    "liquidated_notional",
+                    "bad_debt",
+                    "adl_notional",
+                    "final_move",
+                ]
+                .map(|c| cell(&plan, r, c).to_string())
+            };
+            if path(poor) == path(rich) {
+                prop_assert!(lr <= lp, "socialized loss {} with a fund > {} without", lr, lp);
+            }
         }
     }
 }

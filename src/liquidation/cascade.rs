@@ -162,9 +162,20 @@ impl Engine {
         self.index.update(&self.accounts, &view, idx);
     }
 
-    /// Runs rounds of triggered work until none is left, then closes the
-    /// cascade if one ran.
+    /// Runs rounds of triggered work until none is left, closing each
+    /// cascade as it ends (socializing what the funds could not pay, which
+    /// may start the next one).
     pub(super) fn settle(&mut self, sink: &mut dyn EventSink) {
+        loop {
+            self.run_rounds(sink);
+            if !self.close_cascade(sink) || self.pending_liqs.is_empty() {
+                break;
+            }
+        }
+    }
+
+    /// Runs rounds until nothing is triggered any more.
+    fn run_rounds(&mut self, sink: &mut dyn EventSink) {
         let mut rounds = 0u64;
         loop {
             rounds += 1;
@@ -212,12 +223,26 @@ impl Engine {
             }
             self.end_step(sink);
         }
-        if let Some(c) = self.cascade.take() {
-            for (inst, m) in &c.insts {
-                let report = m.report(c.number, self.marks.mark(*inst));
-                self.emit(sink, Event::Cascade(report));
-            }
+    }
+
+    /// Ends the cascade under way, if any: what the funds could not pay is
+    /// charged to the accounts pro rata now, once, whatever the path (paying
+    /// may put accounts under maintenance: that is the next cascade), and
+    /// the `cascade` events are emitted. False when no cascade ran.
+    fn close_cascade(&mut self, sink: &mut dyn EventSink) -> bool {
+        let Some(c) = self.cascade.take() else {
+            return false;
+        };
+        let deficit = self.funds.take_deficits();
+        if deficit > Money::ZERO {
+            self.socialize(deficit);
         }
+        for (inst, m) in &c.insts {
+            let mut report = m.report(c.number, self.marks.mark(*inst));
+            report.socialized = deficit;
+            self.emit(sink, Event::Cascade(report));
+        }
+        true
     }
 
     /// Emits the step events of the round that just ran, applies circuit

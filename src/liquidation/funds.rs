@@ -68,6 +68,19 @@ impl Funds {
         }
     }
 
+    /// Sets every fund in deficit back to zero and returns the total
+    /// deficit (what must now be socialized).
+    pub fn take_deficits(&mut self) -> Money {
+        let mut total = Money::ZERO;
+        for f in std::iter::once(&mut self.shared).chain(self.own.iter_mut().flatten()) {
+            if *f < Money::ZERO {
+                total -= *f;
+                *f = Money::ZERO;
+            }
+        }
+        total
+    }
+
     /// Sum of all insurance funds and the fee pool.
     pub fn total(&self) -> Money {
         self.shared + self.own.iter().flatten().copied().sum::<Money>() + self.fee_pool
@@ -93,5 +106,9 @@ mod tests {
         f.fee_pool += Money(3);
         assert_eq!(f.total(), Money(107));
         assert_eq!(f.deposited, Money(107));
+        *f.insurance_mut(1) -= Money(9);
+        *f.insurance_mut(0) -= Money(100);
+        assert_eq!(f.take_deficits(), Money(5));
+        assert_eq!((f.insurance(0), f.insurance(1)), (Money(0), Money(0)));
     }
 }

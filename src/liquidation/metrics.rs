@@ -200,9 +200,13 @@ impl CascadeMetrics {
             mark_start: self.mark_start,
             mark_end,
             price_move_bps,
-            insurance_drawdown: (self.insurance_start - self.insurance_low).max(Money::ZERO),
+            // What the fund itself paid: a deficit below zero is socialized,
+            // not drawn from the fund.
+            insurance_drawdown: (self.insurance_start - self.insurance_low.max(Money::ZERO))
+                .max(Money::ZERO),
             bad_debt: self.bad_debt,
             adl_qty: self.adl_qty,
+            socialized: Money::ZERO,
             halted: self.halted,
         }
     }

@@ -6,8 +6,10 @@
 //! insurance fund, hand what the book could not take to the backstop (the
 //! insurance fund takes it at the bankruptcy price and passes it to the
 //! street at the mark; auto-deleveraging when the fund cannot pay or the
-//! policy says so), then cover any loss beyond collateral from the fund,
-//! and socialize what the fund cannot cover.
+//! policy says so), then cover any loss beyond collateral from the fund.
+//! The fund may run a deficit during a cascade; `socialize` charges it to
+//! the other accounts pro rata when the cascade ends, so that the path of
+//! a cascade does not depend on the size of the fund.
 //!
 //! Must not: decide who is liquidatable or in what order (the step loop),
 //! or value accounts (the margin module).
@@ -407,15 +409,10 @@ impl Engine {
             left -= done;
         }
         if left.0 > 0 {
-            // Nobody else can take it: the fund does, even into the red
-            // (its deficit is socialized below).
+            // Nobody else can take it: the fund does, even into a deficit,
+            // which is socialized when the cascade ends.
             self.fund_takeover(idx, inst, side, left, mark, bp);
             fund_qty += left;
-        }
-        let fund = self.funds.insurance(inst);
-        if fund < Money::ZERO {
-            self.socialize(-fund, idx);
-            *self.funds.insurance_mut(inst) = Money::ZERO;
         }
         (fund_qty, adl_qty)
     }
@@ -543,8 +540,9 @@ impl Engine {
     }
 
     /// Covers the unit's loss beyond its collateral, once its positions are
-    /// closed: from the insurance fund first, then socialized. Returns the
-    /// loss (the bad debt).
+    /// closed, from the insurance fund, into a deficit if need be (the
+    /// deficit is socialized when the cascade ends). Returns the loss (the
+    /// bad debt).
     fn cover_bad_debt(&mut self, unit: Unit, inst: InstrumentIdx, balance_before: Money) -> Money {
         let Ok(acct) = self.accounts.account(unit.account) else {
             return Money::ZERO;
@@ -566,35 +564,21 @@ impl Engine {
         if loss <= Money::ZERO {
             return Money::ZERO;
         }
-        let fund = self.funds.insurance(inst).max(Money::ZERO);
-        let paid = loss.min(fund);
-        if paid > Money::ZERO && self.accounts.credit(unit.account, paid).is_ok() {
-            *self.funds.insurance_mut(inst) -= paid;
-        }
-        let rest = loss - paid;
-        if rest > Money::ZERO && self.accounts.credit(unit.account, rest).is_ok() {
-            // The account was made whole by the others, pro rata.
-            self.socialize_from_others(rest, unit.account);
+        if self.accounts.credit(unit.account, loss).is_ok() {
+            *self.funds.insurance_mut(inst) -= loss;
         }
         loss
     }
 
-    /// Takes `amount` pro rata from the positive balances of real accounts
-    /// other than `exclude` and gives it to the insurance fund's deficit
-    /// (the caller zeroes the fund).
-    fn socialize(&mut self, amount: Money, exclude: AccountIdx) {
-        // The money goes to the fund, whose deficit the caller clears.
-        self.socialize_from_others(amount, exclude);
-    }
-
-    /// Takes `amount` pro rata from the positive balances of real accounts
-    /// other than `exclude`; the caller has already credited the receiver.
-    /// What the accounts cannot give, the street gives (the last resort).
-    fn socialize_from_others(&mut self, amount: Money, exclude: AccountIdx) {
+    /// Takes `amount` pro rata from the positive balances of the real
+    /// accounts; the caller has already credited the receiver. What the
+    /// accounts cannot give, the street gives (the last resort). Payers are
+    /// re-keyed: paying may put them under maintenance in turn.
+    pub(super) fn socialize(&mut self, amount: Money) {
         let payers: Vec<(AccountIdx, Money)> = self
             .accounts
             .iter()
-            .filter(|(i, a)| *i != 0 && *i != exclude && a.balance() > Money::ZERO)
+            .filter(|(i, a)| *i != 0 && a.balance() > Money::ZERO)
             .map(|(i, a)| (i, a.balance()))
             .collect();
         let total: Money = payers.iter().map(|(_, b)| *b).sum();

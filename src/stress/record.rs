@@ -124,7 +124,8 @@ pub fn record(plan: &Plan, s: ScenarioRef, out: &Outcome, baseline_end: Option<P
     } else {
         String::new()
     };
-    let drawdown = (out.insurance_start - out.insurance_low).max(crate::types::Money::ZERO);
+    let drawdown = (out.insurance_start - out.insurance_low.max(crate::types::Money::ZERO))
+        .max(crate::types::Money::ZERO);
     row.extend([
         out.cascades.to_string(),
         out.steps.to_string(),
