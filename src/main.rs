@@ -108,9 +108,9 @@ enum Cmd {
     },
     /// Run a scenario script and print its events as JSON lines.
     ///
-    /// Example: cascade sim tests/golden/spec_example.jsonl
+    /// Example: cascade sim tests/golden/cascade_two_steps.jsonl
     Sim {
-        /// The script (one JSON command per line; see spec/scenario.md).
+        /// The script (one JSON command per line; see docs/spec/scenario.md).
         script: PathBuf,
         /// Stop at the first bad line instead of running to the end.
         #[arg(long)]
