@@ -11,7 +11,6 @@ use super::overlay::Overlay;
 use crate::event::{CascadeReport, Event, EventSink, LiquidationReport, StepReport};
 use crate::instrument::Instrument;
 use crate::liquidation::decode_street_level;
-use crate::types::{Decimal, Price, Ratio};
 
 /// One cascade step with the time it happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,38 +94,4 @@ impl EventSink for Collector {
     }
 }
 
-/// Exact text of an amount of money (up to 12 decimals, no trailing zeros).
-pub fn money_text(m: crate::types::Money) -> String {
-    crate::stress::scenario::money_text(m)
-}
-
-/// The `steps.csv` cells of a step after `time` and `time_ns`: the
-/// `step` event's fields of `spec/scenario.md`, in its order, `symbol`
-/// after `step`.
-pub fn step_cells(s: &StepReport, inst: &Instrument) -> Vec<String> {
-    let px = |p: Option<Price>| {
-        p.map(|p| inst.price_decimal(p).to_string())
-            .unwrap_or_default()
-    };
-    let ratio_px = |r: Option<Ratio>| r.map(|r| r.format_in(inst.tick)).unwrap_or_default();
-    vec![
-        s.cascade.to_string(),
-        s.step.to_string(),
-        inst.symbol.clone(),
-        s.accounts.to_string(),
-        inst.qty_decimal(s.qty).to_string(),
-        money_text(s.notional),
-        ratio_px(s.vwap),
-        ratio_px(s.mid_before),
-        px(s.mark_before),
-        px(s.mark_after),
-        s.slippage_bps
-            .map(|r| r.format_in(Decimal::new(1, 0)))
-            .unwrap_or_default(),
-        s.levels_walked.to_string(),
-        money_text(s.insurance_before),
-        money_text(s.insurance_after),
-        money_text(s.bad_debt),
-        inst.qty_decimal(s.adl_qty).to_string(),
-    ]
-}
+pub use crate::report::steps::{money_text, step_cells};

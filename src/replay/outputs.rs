@@ -48,26 +48,13 @@ pub const EVENT_COLUMNS: [&str; 20] = [
 ];
 
 /// The columns of `steps.csv`: time, then the `step` event's fields.
-pub const STEP_COLUMNS: [&str; 18] = [
-    "time",
-    "time_ns",
-    "cascade",
-    "step",
-    "symbol",
-    "accounts",
-    "qty",
-    "notional",
-    "vwap",
-    "mid_before",
-    "mark_before",
-    "mark_after",
-    "slippage_bps",
-    "levels_walked",
-    "insurance_before",
-    "insurance_after",
-    "bad_debt",
-    "adl_qty",
-];
+pub fn step_columns() -> Vec<String> {
+    ["time", "time_ns"]
+        .into_iter()
+        .chain(crate::report::steps::STEP_CELL_COLUMNS)
+        .map(str::to_string)
+        .collect()
+}
 
 /// What the caller knows about the run that the outcome does not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,7 +175,7 @@ pub fn events_csv(o: &DriveOutcome) -> Vec<u8> {
 
 /// `steps.csv`.
 pub fn steps_csv(o: &DriveOutcome) -> Vec<u8> {
-    let header: Vec<String> = STEP_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let header = step_columns();
     let rows: Vec<Vec<String>> = o
         .steps
         .iter()

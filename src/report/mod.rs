@@ -11,5 +11,6 @@ pub mod atomic;
 pub mod csv;
 pub mod html;
 pub mod results;
+pub mod steps;
 pub mod summary;
 pub mod svg;

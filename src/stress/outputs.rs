@@ -12,7 +12,7 @@ use std::path::Path;
 use super::error::StressError;
 use super::journal::{self, JOURNAL};
 use super::manifest::{Manifest, MANIFEST};
-use super::record::{Record, STEP_COLUMNS};
+use super::record::{step_columns, Record};
 use crate::report::atomic::write_atomic;
 use crate::report::csv::to_csv;
 use crate::report::html::report_html;
@@ -40,7 +40,8 @@ pub fn write_all(
         .values()
         .flat_map(|r| r.steps.iter().map(|s| s.as_slice()))
         .collect();
-    let step_header: Vec<String> = STEP_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let step_cols = step_columns();
+    let step_header: Vec<String> = step_cols.iter().map(|s| s.to_string()).collect();
     let results = Results {
         config_hash: &manifest.config_hash,
         shard: manifest.shard.as_deref(),
@@ -50,7 +51,7 @@ pub fn write_all(
         seed: manifest.seed,
         columns: &manifest.columns,
         rows: rows.clone(),
-        step_columns: &STEP_COLUMNS,
+        step_columns: &step_cols,
         steps: steps.clone(),
         axes: manifest
             .axes

@@ -41,27 +41,14 @@ pub const METRICS: [&str; 17] = [
     "conservation_residual",
 ];
 
-/// The columns of `steps.csv`.
-pub const STEP_COLUMNS: [&str; 18] = [
-    "scenario",
-    "path_step",
-    "cascade",
-    "step",
-    "symbol",
-    "accounts",
-    "qty",
-    "notional",
-    "vwap",
-    "mid_before",
-    "mark_before",
-    "mark_after",
-    "slippage_bps",
-    "levels_walked",
-    "insurance_before",
-    "insurance_after",
-    "bad_debt",
-    "adl_qty",
-];
+/// The columns of `steps.csv`: the scenario and its path step, then the
+/// `step` event's fields.
+pub fn step_columns() -> Vec<&'static str> {
+    ["scenario", "path_step"]
+        .into_iter()
+        .chain(crate::report::steps::STEP_CELL_COLUMNS)
+        .collect()
+}
 
 /// The header of `scenarios.csv` for a plan.
 pub fn scenario_header(plan: &Plan) -> Vec<String> {

@@ -26,7 +26,7 @@ use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::Instrument;
 use crate::liquidation::{Engine, StepHook, StepView};
 use crate::script::Command;
-use crate::types::{format_fixed, AccountId, Decimal, Money, Price, Ratio, MONEY_DECIMALS};
+use crate::types::{AccountId, Money, Price};
 
 /// A scenario that could not run: the engine refused a setup or shock
 /// command (a bug or a config the checks let through), or broke.
@@ -71,15 +71,12 @@ pub struct Outcome {
     pub halts: u32,
     /// The engine's conservation residual at the end.
     pub conservation_residual: Money,
-    /// One row per cascade step (see `record::STEP_COLUMNS`, without the
+    /// One row per cascade step (see `record::step_columns`, without the
     /// scenario id).
     pub step_rows: Vec<Vec<String>>,
 }
 
-/// Exact text of an amount (up to 12 decimals, no trailing zeros).
-pub fn money_text(m: Money) -> String {
-    format_fixed(m.0, MONEY_DECIMALS)
-}
+pub use crate::report::steps::money_text;
 
 /// Locks the maker; a poisoned lock (a panic elsewhere while it was held)
 /// still holds a consistent ledger, since no method panics midway.
@@ -176,32 +173,9 @@ impl EventSink for Sink {
 
 /// A `steps.csv` row (without the scenario id) from a `step` event.
 fn step_row(t: u32, s: &crate::event::StepReport, inst: &Instrument) -> Vec<String> {
-    let px = |p: Option<Price>| {
-        p.map(|p| inst.price_decimal(p).to_string())
-            .unwrap_or_default()
-    };
-    let ratio_px = |r: Option<Ratio>| r.map(|r| r.format_in(inst.tick)).unwrap_or_default();
-    vec![
-        t.to_string(),
-        s.cascade.to_string(),
-        s.step.to_string(),
-        inst.symbol.clone(),
-        s.accounts.to_string(),
-        inst.qty_decimal(s.qty).to_string(),
-        money_text(s.notional),
-        ratio_px(s.vwap),
-        ratio_px(s.mid_before),
-        px(s.mark_before),
-        px(s.mark_after),
-        s.slippage_bps
-            .map(|r| r.format_in(Decimal::new(1, 0)))
-            .unwrap_or_default(),
-        s.levels_walked.to_string(),
-        money_text(s.insurance_before),
-        money_text(s.insurance_after),
-        money_text(s.bad_debt),
-        inst.qty_decimal(s.adl_qty).to_string(),
-    ]
+    let mut row = vec![t.to_string()];
+    row.extend(crate::report::steps::step_cells(s, inst));
+    row
 }
 
 /// The liquidity response between cascade steps.
