@@ -11,6 +11,17 @@ use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::margin::{self, AccountIdx};
 use crate::types::{AccountId, Money, Price, Qty, Side, STREET};
 
+/// A price that feeds the mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MarkInput {
+    /// A trade (ours or a historical print): the last price.
+    Trade,
+    /// The external index.
+    Index,
+    /// A forced mark (`mark` command, a vendor's mark stream).
+    Force,
+}
+
 /// What the fills of one order added up to.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct FillTotals {
@@ -127,12 +138,31 @@ impl Engine {
         if let (true, Some(c)) = (liquidation, self.cascade.as_mut()) {
             c.record_fill(inst, f.aggressor, f.price, f.qty, notional);
         }
-        self.markets[inst as usize].last = Some(f.price);
-        self.collect_stops(inst, TriggerSource::Last, f.price);
-        if let Some(m) = self.marks.on_trade(inst, f.price) {
+        self.feed_mark(inst, MarkInput::Trade, f.price, sink);
+        notional
+    }
+
+    /// Feeds a price to the mark of `inst` (a trade also sets the last
+    /// price and runs the last-price stops), and reacts if the mark moved.
+    pub(super) fn feed_mark(
+        &mut self,
+        inst: InstrumentIdx,
+        input: MarkInput,
+        price: Price,
+        sink: &mut dyn EventSink,
+    ) {
+        let moved = match input {
+            MarkInput::Trade => {
+                self.markets[inst as usize].last = Some(price);
+                self.collect_stops(inst, TriggerSource::Last, price);
+                self.marks.on_trade(inst, price)
+            }
+            MarkInput::Index => self.marks.on_index(inst, price),
+            MarkInput::Force => self.marks.force(inst, price),
+        };
+        if let Some(m) = moved {
             self.mark_changed(inst, m, sink);
         }
-        notional
     }
 
     /// Moves `delta` lots of `inst` at `price` into account `idx`'s

@@ -369,20 +369,14 @@ impl Engine {
             Command::Order(o) => self.place_order(o, sink),
             Command::Cancel { id } => self.cancel_order(*id, sink),
             Command::Modify { id, price, qty } => self.modify_order(*id, *price, *qty, sink),
-            Command::Index { symbol, price } => {
+            Command::Index { symbol, price } | Command::Mark { symbol, price } => {
                 let inst = self.market_of(symbol)?;
                 let p = self.price_of(inst, *price, "price")?;
-                if let Some(m) = self.marks.on_index(inst, p) {
-                    self.mark_changed(inst, m, sink);
-                }
-                Ok(())
-            }
-            Command::Mark { symbol, price } => {
-                let inst = self.market_of(symbol)?;
-                let p = self.price_of(inst, *price, "price")?;
-                if let Some(m) = self.marks.force(inst, p) {
-                    self.mark_changed(inst, m, sink);
-                }
+                let input = match cmd {
+                    Command::Index { .. } => fills::MarkInput::Index,
+                    _ => fills::MarkInput::Force,
+                };
+                self.feed_mark(inst, input, p, sink);
                 Ok(())
             }
             Command::Funding { symbol, rate } => self.settle_funding(symbol, *rate),

@@ -23,8 +23,9 @@
 
 use smallvec::SmallVec;
 
+use super::fills::MarkInput;
 use super::{Engine, EngineError};
-use crate::book::{OrderRequest, SelfTradePrevention, TimeInForce, TriggerSource};
+use crate::book::{OrderRequest, SelfTradePrevention, TimeInForce};
 use crate::event::{EventSink, InstrumentIdx};
 use crate::instrument::MAX_PRICE_TICKS;
 use crate::types::{OrderId, Price, Qty, Side, STREET};
@@ -253,17 +254,7 @@ impl Engine {
         price: Price,
         sink: &mut dyn EventSink,
     ) -> Result<(), EngineError> {
-        self.street_inst(inst)?;
-        if price.0 <= 0 {
-            return Err(EngineError::Invalid("trade price must be positive".into()));
-        }
-        self.markets[inst as usize].last = Some(price);
-        self.collect_stops(inst, TriggerSource::Last, price);
-        if let Some(m) = self.marks.on_trade(inst, price) {
-            self.mark_changed(inst, m, sink);
-        }
-        self.settle(sink);
-        Ok(())
+        self.external_price(inst, MarkInput::Trade, price, sink)
     }
 
     /// A historical mark price (a vendor's mark stream): forces the mark
@@ -274,15 +265,7 @@ impl Engine {
         price: Price,
         sink: &mut dyn EventSink,
     ) -> Result<(), EngineError> {
-        self.street_inst(inst)?;
-        if price.0 <= 0 {
-            return Err(EngineError::Invalid("mark must be positive".into()));
-        }
-        if let Some(m) = self.marks.force(inst, price) {
-            self.mark_changed(inst, m, sink);
-        }
-        self.settle(sink);
-        Ok(())
+        self.external_price(inst, MarkInput::Force, price, sink)
     }
 
     /// A historical index price: feeds the `index` and `median` mark
@@ -293,13 +276,21 @@ impl Engine {
         price: Price,
         sink: &mut dyn EventSink,
     ) -> Result<(), EngineError> {
+        self.external_price(inst, MarkInput::Index, price, sink)
+    }
+
+    fn external_price(
+        &mut self,
+        inst: InstrumentIdx,
+        input: MarkInput,
+        price: Price,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), EngineError> {
         self.street_inst(inst)?;
         if price.0 <= 0 {
-            return Err(EngineError::Invalid("index must be positive".into()));
+            return Err(EngineError::Invalid("price must be positive".into()));
         }
-        if let Some(m) = self.marks.on_index(inst, price) {
-            self.mark_changed(inst, m, sink);
-        }
+        self.feed_mark(inst, input, price, sink);
         self.settle(sink);
         Ok(())
     }
