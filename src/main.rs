@@ -1,18 +1,22 @@
-//! The `cascade` command line (`spec/cli.md`): parses arguments and calls
+//! The `cascade` command line (`spec/cli.md`): one function per subcommand,
+//! each parsing its arguments into the library's typed request and calling
 //! the library, nothing more.
+//! Must not: compute, format results or touch files itself (the library
+//! does all three).
 
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use cascade::event::JsonLinesSink;
+use cascade::instrument::MarkPolicy;
 use cascade::liquidation::Engine;
 use cascade::replay::overlay::Resilience;
 use cascade::replay::presets::Overrides;
-use cascade::replay::run::{replay, ReplayArgs, RunError};
+use cascade::replay::run::{ReplayArgs, RunError};
 use cascade::replay::Format;
 use cascade::script::run_script;
 use cascade::stress::{self, Shard, StressError, StressOptions};
@@ -33,14 +37,7 @@ enum Cmd {
     /// population through it, prints a summary and writes ./cascade-demo/.
     ///
     /// Example: cargo run --release -- demo
-    Demo {
-        /// Results folder.
-        #[arg(long, default_value = "cascade-demo")]
-        out: PathBuf,
-        /// No progress spinner.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Demo(DemoCmd),
     /// Replay historical market data into the book: measure every
     /// historical liquidation (and every real taker) against the book as it
     /// stood, and optionally cascade a synthetic population through it.
@@ -51,71 +48,11 @@ enum Cmd {
     /// Example: cascade replay --format binance btcusdt_20240808.gz --accounts pop.toml --out out
     ///
     /// Example: cascade replay --format lobster --messages M.csv --orderbook O.csv --verify
-    Replay {
-        /// Input files, plain or gzip (LOBSTER: the message file, optionally
-        /// with its orderbook file).
-        files: Vec<PathBuf>,
-        /// tardis, binance, hyperliquid or lobster.
-        #[arg(long, value_parser = parse_format)]
-        format: Format,
-        /// A population to margin against the replayed marks (TOML).
-        #[arg(long, value_name = "POP.toml")]
-        accounts: Option<PathBuf>,
-        /// Results folder.
-        #[arg(long, default_value = "replay-out")]
-        out: PathBuf,
-        /// Half-life of depleted depth: 0 (back at once), a duration such
-        /// as 500ms or 2s, or inf (never).
-        #[arg(long, default_value = "2s", value_parser = Resilience::parse)]
-        resilience: Resilience,
-        /// Skip (and count) rows that do not parse or do not fit the tick
-        /// and lot, instead of stopping at the first.
-        #[arg(long)]
-        skip_bad_rows: bool,
-        /// Replay as this symbol (picks the preset; default: from the data).
-        #[arg(long)]
-        symbol: Option<String>,
-        /// Price step (overrides the preset).
-        #[arg(long)]
-        tick: Option<String>,
-        /// Quantity step (overrides the preset).
-        #[arg(long)]
-        lot: Option<String>,
-        /// linear or inverse (overrides the preset).
-        #[arg(long)]
-        kind: Option<String>,
-        /// Quote units per contract of an inverse instrument.
-        #[arg(long)]
-        contract_size: Option<String>,
-        /// Mark policy: last, mid, median, index or external (default:
-        /// median, or external when the data has a mark stream).
-        #[arg(long, value_parser = parse_mark)]
-        mark: Option<cascade::instrument::MarkPolicy>,
-        /// LOBSTER message file.
-        #[arg(long)]
-        messages: Option<PathBuf>,
-        /// LOBSTER orderbook file.
-        #[arg(long)]
-        orderbook: Option<PathBuf>,
-        /// LOBSTER: rebuild the book from --messages and check it against
-        /// every row of --orderbook; prints rows=N mismatches=M
-        /// first_mismatch=ROW and exits 0 only when M is 0.
-        #[arg(long)]
-        verify: bool,
-        /// No progress spinner and no closing summary.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Replay(ReplayCmd),
     /// Run a scenario script and print its events as JSON lines.
     ///
     /// Example: cascade sim tests/golden/cascade_two_steps.jsonl
-    Sim {
-        /// The script (one JSON command per line; see docs/spec/scenario.md).
-        script: PathBuf,
-        /// Stop at the first bad line instead of running to the end.
-        #[arg(long)]
-        strict: bool,
-    },
+    Sim(SimCmd),
     /// Run a grid of stress scenarios (shocks x populations x mitigations).
     ///
     /// Writes DIR/scenarios.csv, steps.csv, summary.json, report.html (and
@@ -123,52 +60,138 @@ enum Cmd {
     /// and `merge` join shards). See docs/stress.md.
     ///
     /// Example: cascade stress examples/stress/btc_drop.toml --out btc-drop
-    Stress {
-        /// The stress config (TOML; any value may be a list: a grid axis).
-        config: PathBuf,
-        /// Results folder (resumed when it holds an unfinished run of the same config).
-        #[arg(long, default_value = "stress-out")]
-        out: PathBuf,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
-        threads: Option<u32>,
-        /// Run only slice I of N (scenario id modulo N == I, 0 <= I < N).
-        #[arg(long, value_name = "I/N")]
-        shard: Option<Shard>,
-        /// No progress bar and no closing line.
-        #[arg(long)]
-        quiet: bool,
-        /// Base seed (overrides the config's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-    },
+    Stress(StressCmd),
     /// Join the results folders of the shards of one stress run.
     ///
     /// The output is byte for byte what the unsharded run would have written.
     ///
     /// Example: cascade merge out-0 out-1 out-2 out-3 --out merged
-    Merge {
-        /// The shard folders.
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        /// The merged folder.
-        #[arg(long, default_value = "stress-merged")]
-        out: PathBuf,
-    },
+    Merge(MergeCmd),
+}
+
+/// `cascade demo`.
+#[derive(Args, Debug)]
+struct DemoCmd {
+    /// Results folder.
+    #[arg(long, default_value = "cascade-demo")]
+    out: PathBuf,
+    /// No progress spinner.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// `cascade replay`.
+#[derive(Args, Debug)]
+struct ReplayCmd {
+    /// Input files, plain or gzip (LOBSTER: the message file, optionally
+    /// with its orderbook file).
+    files: Vec<PathBuf>,
+    /// tardis, binance, hyperliquid or lobster.
+    #[arg(long, value_parser = parse_format)]
+    format: Format,
+    /// A population to margin against the replayed marks (TOML).
+    #[arg(long, value_name = "POP.toml")]
+    accounts: Option<PathBuf>,
+    /// Results folder.
+    #[arg(long, default_value = "replay-out")]
+    out: PathBuf,
+    /// Half-life of depleted depth: 0 (back at once), a duration such
+    /// as 500ms or 2s, or inf (never).
+    #[arg(long, default_value = "2s", value_parser = Resilience::parse)]
+    resilience: Resilience,
+    /// Skip (and count) rows that do not parse or do not fit the tick
+    /// and lot, instead of stopping at the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Replay as this symbol (picks the preset; default: from the data).
+    #[arg(long)]
+    symbol: Option<String>,
+    /// Price step (overrides the preset).
+    #[arg(long)]
+    tick: Option<String>,
+    /// Quantity step (overrides the preset).
+    #[arg(long)]
+    lot: Option<String>,
+    /// linear or inverse (overrides the preset).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Quote units per contract of an inverse instrument.
+    #[arg(long)]
+    contract_size: Option<String>,
+    /// Mark policy: last, mid, median, index or external (default:
+    /// median, or external when the data has a mark stream).
+    #[arg(long, value_parser = parse_mark)]
+    mark: Option<MarkPolicy>,
+    /// LOBSTER message file.
+    #[arg(long)]
+    messages: Option<PathBuf>,
+    /// LOBSTER orderbook file.
+    #[arg(long)]
+    orderbook: Option<PathBuf>,
+    /// LOBSTER: rebuild the book from --messages and check it against
+    /// every row of --orderbook; prints rows=N mismatches=M
+    /// first_mismatch=ROW and exits 0 only when M is 0.
+    #[arg(long)]
+    verify: bool,
+    /// No progress spinner and no closing summary.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// `cascade sim`.
+#[derive(Args, Debug)]
+struct SimCmd {
+    /// The script (one JSON command per line; see docs/spec/scenario.md).
+    script: PathBuf,
+    /// Stop at the first bad line instead of running to the end.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// `cascade stress`.
+#[derive(Args, Debug)]
+struct StressCmd {
+    /// The stress config (TOML; any value may be a list: a grid axis).
+    config: PathBuf,
+    /// Results folder (resumed when it holds an unfinished run of the same config).
+    #[arg(long, default_value = "stress-out")]
+    out: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
+    /// Run only slice I of N (scenario id modulo N == I, 0 <= I < N).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// No progress bar and no closing line.
+    #[arg(long)]
+    quiet: bool,
+    /// Base seed (overrides the config's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// `cascade merge`.
+#[derive(Args, Debug)]
+struct MergeCmd {
+    /// The shard folders.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The merged folder.
+    #[arg(long, default_value = "stress-merged")]
+    out: PathBuf,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
-fn parse_mark(s: &str) -> Result<cascade::instrument::MarkPolicy, String> {
-    use cascade::instrument::MarkPolicy as M;
+fn parse_mark(s: &str) -> Result<MarkPolicy, String> {
     match s {
-        "last" => Ok(M::Last),
-        "mid" => Ok(M::Mid),
-        "median" => Ok(M::Median),
-        "index" => Ok(M::Index),
-        "external" => Ok(M::External),
+        "last" => Ok(MarkPolicy::Last),
+        "mid" => Ok(MarkPolicy::Mid),
+        "median" => Ok(MarkPolicy::Median),
+        "index" => Ok(MarkPolicy::Index),
+        "external" => Ok(MarkPolicy::External),
         _ => Err(format!(
             "unknown mark policy {s:?} (last, mid, median, index, external)"
         )),
@@ -205,13 +228,102 @@ impl From<RunError> for Failure {
     }
 }
 
-fn sim(script: &PathBuf, strict: bool) -> Result<ExitCode, Failure> {
+/// What a subcommand returns: its exit status, or a failure to report.
+type Outcome = Result<ExitCode, Failure>;
+
+fn demo(cmd: DemoCmd) -> Outcome {
+    let report = cascade::replay::demo::demo(&cmd.out, cmd.quiet)?;
+    println!("{}", report.text(&cmd.out));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `cascade replay` was asked for once its flags are checked.
+enum ReplayJob {
+    /// Rebuild a LOBSTER book and check it against its orderbook file.
+    Verify {
+        messages: PathBuf,
+        orderbook: PathBuf,
+        overrides: Overrides,
+    },
+    /// Replay files into a results folder.
+    Replay(ReplayArgs),
+}
+
+impl ReplayCmd {
+    fn job(self) -> Result<ReplayJob, Failure> {
+        let overrides = Overrides {
+            symbol: self.symbol,
+            kind: self.kind,
+            tick: self.tick,
+            lot: self.lot,
+            contract_size: self.contract_size,
+            mark: self.mark,
+        };
+        if self.verify {
+            return match (self.format, self.messages, self.orderbook) {
+                (Format::Lobster, Some(messages), Some(orderbook)) if self.files.is_empty() => {
+                    Ok(ReplayJob::Verify {
+                        messages,
+                        orderbook,
+                        overrides,
+                    })
+                }
+                _ => Err(Failure::input(
+                    "--verify needs --format lobster --messages M.csv --orderbook O.csv (and no other files)",
+                )),
+            };
+        }
+        let mut files = self.files;
+        files.extend(self.messages);
+        files.extend(self.orderbook);
+        if files.is_empty() {
+            return Err(Failure::input("no input files given"));
+        }
+        Ok(ReplayJob::Replay(ReplayArgs {
+            format: self.format,
+            files,
+            accounts: self.accounts,
+            out: self.out,
+            resilience: self.resilience,
+            skip_bad_rows: self.skip_bad_rows,
+            overrides,
+            quiet: self.quiet,
+        }))
+    }
+}
+
+fn replay(cmd: ReplayCmd) -> Outcome {
+    match cmd.job()? {
+        ReplayJob::Verify {
+            messages,
+            orderbook,
+            overrides,
+        } => {
+            let report = cascade::replay::verify::verify(&messages, &orderbook, &overrides)?;
+            println!("{report}");
+            Ok(match report.mismatches {
+                0 => ExitCode::SUCCESS,
+                _ => ExitCode::from(1),
+            })
+        }
+        ReplayJob::Replay(args) => {
+            let report = cascade::replay::run::replay(&args)?;
+            if !args.quiet {
+                println!("{}", report.text(&args.out));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn sim(cmd: SimCmd) -> Outcome {
+    let script = &cmd.script;
     let file =
         File::open(script).map_err(|e| Failure::input(format!("{}: {e}", script.display())))?;
     let mut engine = Engine::new();
     let stdout = io::stdout();
     let mut sink = JsonLinesSink::new(io::BufWriter::new(stdout.lock()));
-    let outcome = run_script(BufReader::new(file), &mut engine, &mut sink, strict)
+    let outcome = run_script(BufReader::new(file), &mut engine, &mut sink, cmd.strict)
         .map_err(|e| Failure::input(format!("{}: {e}", script.display())))?;
     match sink.finish() {
         Ok(_) => {}
@@ -227,6 +339,48 @@ fn sim(script: &PathBuf, strict: bool) -> Result<ExitCode, Failure> {
         );
         return Ok(ExitCode::from(2));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+impl StressCmd {
+    fn options(&self) -> StressOptions {
+        let threads = self
+            .threads
+            .map(|t| t as usize)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        StressOptions {
+            config: self.config.clone(),
+            out: self.out.clone(),
+            threads,
+            shard: self.shard.unwrap_or(Shard::WHOLE),
+            seed: self.seed,
+            quiet: self.quiet,
+        }
+    }
+}
+
+fn stress(cmd: StressCmd) -> Outcome {
+    let opts = cmd.options();
+    let report = stress::stress(&opts).map_err(|e| stress_failure(Some(&cmd.config), e))?;
+    if !opts.quiet {
+        eprintln!(
+            "{} scenario(s) ({} resumed) -> {}",
+            report.scenarios,
+            report.resumed,
+            report.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(cmd: MergeCmd) -> Outcome {
+    let report = stress::merge(&cmd.dirs, &cmd.out).map_err(|e| stress_failure(None, e))?;
+    eprintln!(
+        "merged {} folder(s), {} scenario(s) -> {}",
+        report.inputs,
+        report.scenarios,
+        report.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -265,136 +419,15 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match &cli.command {
-        Cmd::Demo { out, quiet } => cascade::replay::demo::demo(out, *quiet)
-            .map(|r| {
-                println!("{}", r.text(out));
-                ExitCode::SUCCESS
-            })
-            .map_err(Failure::from),
-        Cmd::Replay {
-            files,
-            format,
-            accounts,
-            out,
-            resilience,
-            skip_bad_rows,
-            symbol,
-            tick,
-            lot,
-            kind,
-            contract_size,
-            mark,
-            messages,
-            orderbook,
-            verify,
-            quiet,
-        } => {
-            let overrides = Overrides {
-                symbol: symbol.clone(),
-                kind: kind.clone(),
-                tick: tick.clone(),
-                lot: lot.clone(),
-                contract_size: contract_size.clone(),
-                mark: *mark,
-            };
-            if *verify {
-                match (format, messages, orderbook) {
-                    (Format::Lobster, Some(m), Some(o)) if files.is_empty() => {
-                        cascade::replay::verify::verify(m, o, &overrides)
-                            .map(|r| {
-                                println!("{r}");
-                                if r.mismatches == 0 {
-                                    ExitCode::SUCCESS
-                                } else {
-                                    ExitCode::from(1)
-                                }
-                            })
-                            .map_err(Failure::from)
-                    }
-                    _ => Err(Failure::input(
-                        "--verify needs --format lobster --messages M.csv --orderbook O.csv (and no other files)",
-                    )),
-                }
-            } else {
-                let mut files = files.clone();
-                files.extend(messages.iter().cloned());
-                files.extend(orderbook.iter().cloned());
-                if files.is_empty() {
-                    Err(Failure::input("no input files given"))
-                } else {
-                    let args = ReplayArgs {
-                        format: *format,
-                        files,
-                        accounts: accounts.clone(),
-                        out: out.clone(),
-                        resilience: *resilience,
-                        skip_bad_rows: *skip_bad_rows,
-                        overrides,
-                        quiet: *quiet,
-                    };
-                    replay(&args)
-                        .map(|r| {
-                            if !quiet {
-                                println!("{}", r.text(&args.out));
-                            }
-                            ExitCode::SUCCESS
-                        })
-                        .map_err(Failure::from)
-                }
-            }
-        }
-        Cmd::Sim { script, strict } => sim(script, *strict),
-        Cmd::Stress {
-            config,
-            out,
-            threads,
-            shard,
-            quiet,
-            seed,
-        } => {
-            let threads = threads
-                .map(|t| t as usize)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let opts = StressOptions {
-                config: config.clone(),
-                out: out.clone(),
-                threads,
-                shard: shard.unwrap_or(Shard::WHOLE),
-                seed: *seed,
-                quiet: *quiet,
-            };
-            stress::stress(&opts)
-                .map(|r| {
-                    if !quiet {
-                        eprintln!(
-                            "{} scenario(s) ({} resumed) -> {}",
-                            r.scenarios,
-                            r.resumed,
-                            r.out.display()
-                        );
-                    }
-                    ExitCode::SUCCESS
-                })
-                .map_err(|e| stress_failure(Some(config), e))
-        }
-        Cmd::Merge { dirs, out } => stress::merge(dirs, out)
-            .map(|r| {
-                eprintln!(
-                    "merged {} folder(s), {} scenario(s) -> {}",
-                    r.inputs,
-                    r.scenarios,
-                    r.out.display()
-                );
-                ExitCode::SUCCESS
-            })
-            .map_err(|e| stress_failure(None, e)),
+    let result = match cli.command {
+        Cmd::Demo(cmd) => demo(cmd),
+        Cmd::Replay(cmd) => replay(cmd),
+        Cmd::Sim(cmd) => sim(cmd),
+        Cmd::Stress(cmd) => stress(cmd),
+        Cmd::Merge(cmd) => merge(cmd),
     };
-    match result {
-        Ok(code) => code,
-        Err(f) => {
-            eprintln!("error: {}", f.message);
-            ExitCode::from(f.code)
-        }
-    }
+    result.unwrap_or_else(|f| {
+        eprintln!("error: {}", f.message);
+        ExitCode::from(f.code)
+    })
 }
