@@ -22,16 +22,11 @@ use serde::Deserialize;
 
 use super::overlay::parse_duration_ns;
 use crate::instrument::{Instrument, InstrumentSpec};
+use crate::population::config::PopulationConfig;
+use crate::population::{build, check_population, AccountPlan, GeneratorPlan, Market};
 use crate::script::{Command, OrderCommand, OrderType, Stp, Tif, TriggerBy};
-use crate::stress::check::check_population;
-use crate::stress::config::PopulationConfig;
-use crate::stress::de::{discover, At};
-use crate::stress::point::{
-    AccountPlan, BookProfile, BookSource, GeneratorPlan, Liquidity, MarketPlan, Point,
-};
-use crate::stress::population::build;
-use crate::stress::tree::Doc;
-use crate::types::{Decimal, Money, OrderId, Price, Qty, Rate, Side, STREET};
+use crate::tomlgrid::{discover, At, Doc};
+use crate::types::{Decimal, Money, OrderId, Price, Qty, Side, STREET};
 
 /// Ids of shock orders start here.
 pub const SHOCK_ORDER_IDS: OrderId = 1 << 61;
@@ -95,7 +90,7 @@ pub struct PopulationPlan {
     pub insurance: Option<Decimal>,
     /// Shocks, in time order.
     pub shocks: Vec<Shock>,
-    market: MarketPlan,
+    market: Market,
     accounts: Vec<AccountPlan>,
     generator: Option<GeneratorPlan>,
 }
@@ -157,24 +152,11 @@ impl PopulationPlan {
             Some(a) => parse_duration_ns(&a.value).map_err(|e| at_err(a, e))?,
             None => 0,
         };
-        let market = MarketPlan {
-            spec: spec.clone(),
+        let market = Market {
+            symbol: spec.symbol.clone(),
             inst: inst.clone(),
             price: Price(1),
             open_interest,
-            insurance: None,
-            book: BookSource::Profile(BookProfile {
-                levels: 1,
-                half_spread: 1,
-                gap: 1,
-                size: Qty(1),
-                growth: Rate(0),
-            }),
-            liquidity: Liquidity {
-                refill: Rate(0),
-                widen: Rate(0),
-                arbitrage: false,
-            },
         };
         let (accounts, generator) = check_population(&f.population, std::slice::from_ref(&market))
             .map_err(|e| err(e.line, e.message))?;
@@ -210,22 +192,22 @@ impl PopulationPlan {
     pub fn commands(&self, price: Price) -> Vec<Command> {
         let mut market = self.market.clone();
         market.price = price;
-        let point = Point {
-            markets: vec![market],
-            insurance: None,
-            accounts: self.accounts.clone(),
-            generator: self.generator.clone(),
-            shocks: Vec::new(),
-            settle_steps: 0,
-        };
         let mut cmds = Vec::new();
         if let Some(amount) = self.insurance.filter(|a| !a.is_zero()) {
             cmds.push(Command::Insurance {
                 amount,
-                symbol: Some(self.market.spec.symbol.clone()),
+                symbol: Some(self.market.symbol.clone()),
             });
         }
-        cmds.extend(build(&point, self.seed).commands);
+        cmds.extend(
+            build(
+                &self.accounts,
+                self.generator.as_ref(),
+                std::slice::from_ref(&market),
+                self.seed,
+            )
+            .commands,
+        );
         cmds
     }
 
@@ -235,7 +217,7 @@ impl PopulationPlan {
         Some(Command::Order(OrderCommand {
             account: STREET,
             id: SHOCK_ORDER_IDS + n as u64,
-            symbol: self.market.spec.symbol.clone(),
+            symbol: self.market.symbol.clone(),
             side: s.side,
             order_type: OrderType::Market,
             qty: self.market.inst.qty_decimal(s.qty),

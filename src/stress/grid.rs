@@ -13,10 +13,10 @@
 use std::collections::BTreeMap;
 
 use super::config::Config;
-use super::de::{discover, resolve, AxisInfo, DeError};
 use super::point::{check, ConfigError, Point};
-use super::rng::derive_seed;
-use super::tree::Doc;
+use crate::population::rng::derive_seed;
+use crate::tomlgrid::de::{discover, resolve, AxisInfo, DeError};
+use crate::tomlgrid::Doc;
 
 /// Most scenarios (points x seeds) one config may describe.
 pub const MAX_SCENARIOS: u64 = 10_000_000;

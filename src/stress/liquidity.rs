@@ -28,7 +28,7 @@ use crate::types::{AccountId, OrderId, Price, Qty, Rate, Side, STREET};
 pub const SHOCK_ACCOUNT: AccountId = STREET;
 /// First order id of the street and shock orders (population stop orders
 /// count from 1; the engine's own liquidation orders start at 2^62).
-pub const FIRST_STREET_ORDER: OrderId = 1 << 50;
+pub const FIRST_STREET_ORDER: OrderId = crate::population::plan::FIRST_FREE_ORDER_ID;
 
 /// Best prices and mark of one market.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

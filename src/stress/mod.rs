@@ -4,13 +4,14 @@
 //! several seeds, in parallel, sharded across machines if need be, with
 //! resumable results and deterministic reports.
 //!
-//! Owns: the config and its grid, populations, book profiles, the liquidity
-//! response, shock paths, running one scenario through the engine, the
-//! parallel sweep, shards, the results journal and merging.
+//! Owns: the config and its grid, book profiles, the liquidity response,
+//! shock paths, running one scenario through the engine, the parallel
+//! sweep, shards, the results journal and merging. Populations are
+//! `crate::population`'s; the TOML reading is `crate::tomlgrid`'s.
 //!
-//! Flow: `grid::Plan::load` (text → `tree` → `de` → `config` → `check` →
+//! Flow: `grid::Plan::load` (text → `tomlgrid` → `config` → `check` →
 //! `point`), then `sweep::run_sweep` (per scenario: `book_profile`,
-//! `population`, `scenario` with `liquidity` and `shock`, → `record`),
+//! `population::build`, `scenario` with `liquidity` and `shock`, → `record`),
 //! then `run` or `merge` (`journal`, `manifest`, `outputs`).
 //!
 //! Must not: change how the engine works (it only drives
@@ -20,7 +21,6 @@
 pub mod book_profile;
 pub mod check;
 pub mod config;
-pub mod de;
 pub mod error;
 pub mod grid;
 pub mod journal;
@@ -29,16 +29,13 @@ pub mod manifest;
 pub mod merge;
 pub mod outputs;
 pub mod point;
-pub mod population;
 pub mod progress;
 pub mod record;
-pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod shard;
 pub mod shock;
 pub mod sweep;
-pub mod tree;
 
 pub use error::StressError;
 pub use merge::{merge, MergeReport};

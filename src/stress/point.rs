@@ -9,37 +9,16 @@
 
 use super::config::ShockKind;
 use crate::instrument::{Instrument, InstrumentSpec};
-use crate::script::MarginMode;
+use crate::population::{build, AccountPlan, GeneratorPlan, Population, PopulationMarket};
 use crate::types::{Decimal, Money, Price, Qty, Rate, Side};
 
 pub use super::check::check;
+pub use crate::tomlgrid::ConfigError;
 
-/// Largest number of accounts a generator may create.
-pub const MAX_ACCOUNTS: u32 = 2_000_000;
-/// Account ids at or above this are reserved for the stress run itself
-/// (the shock trader).
-pub const RESERVED_ACCOUNTS: u64 = 1 << 40;
 /// Most book levels per side.
 pub const MAX_LEVELS: u32 = 10_000;
 /// Most path steps of a shock, and most settle steps.
 pub const MAX_STEPS: u32 = 100_000;
-/// Largest open interest (and insurance fund, deposit), in units of the
-/// settlement asset: far beyond any market, small enough that no
-/// valuation of a position overflows.
-pub const MAX_AMOUNT: i128 = 1_000_000_000_000_000;
-/// Highest leverage a generator may draw.
-pub const MAX_LEVERAGE: f64 = 1000.0;
-
-/// A config value that does not hold, with the line where it was written.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConfigError {
-    /// 1-based line (0 when the document gives no position).
-    pub line: usize,
-    /// The key and what is wrong with it.
-    pub message: String,
-}
-
 /// A checked grid point.
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -74,6 +53,21 @@ pub struct MarketPlan {
     pub book: BookSource,
     /// Liquidity response.
     pub liquidity: Liquidity,
+}
+
+impl PopulationMarket for MarketPlan {
+    fn symbol(&self) -> &str {
+        &self.spec.symbol
+    }
+    fn inst(&self) -> &Instrument {
+        &self.inst
+    }
+    fn price(&self) -> Price {
+        self.price
+    }
+    fn open_interest(&self) -> Option<Money> {
+        self.open_interest
+    }
 }
 
 /// Where a market's starting book comes from.
@@ -135,85 +129,6 @@ pub struct Liquidity {
     pub widen: Rate,
     /// Index shocks drag the book to the index.
     pub arbitrage: bool,
-}
-
-/// An explicit account.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AccountPlan {
-    /// Id.
-    pub id: u64,
-    /// Collateral.
-    pub deposit: Decimal,
-    /// Margin mode.
-    pub mode: MarginMode,
-    /// Positions: market index, signed qty, entry, isolated margin.
-    pub positions: Vec<(usize, Decimal, Decimal, Option<Decimal>)>,
-    /// Stop-losses: market index, trigger.
-    pub stops: Vec<(usize, Decimal)>,
-}
-
-/// A distribution, checked, with its clamp.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Dist {
-    /// `exp(ln(median) + sigma * z)`.
-    Lognormal {
-        /// Median.
-        median: f64,
-        /// Shape.
-        sigma: f64,
-    },
-    /// `min / u^(1/alpha)`.
-    Pareto {
-        /// Scale (the smallest value).
-        min: f64,
-        /// Tail index.
-        alpha: f64,
-    },
-    /// Uniform in `[min, max]`.
-    Uniform {
-        /// Lower bound.
-        min: f64,
-        /// Upper bound.
-        max: f64,
-    },
-    /// A constant.
-    Fixed(f64),
-}
-
-/// A distribution with the bounds its draws are clamped to.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Bounded {
-    /// The distribution.
-    pub dist: Dist,
-    /// Draws below are raised to this.
-    pub lo: f64,
-    /// Draws above are lowered to this.
-    pub hi: f64,
-}
-
-/// A checked generator.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GeneratorPlan {
-    /// Number of accounts.
-    pub accounts: u32,
-    /// First generated id.
-    pub first_id: u64,
-    /// Relative position size.
-    pub size: Bounded,
-    /// Leverage.
-    pub leverage: Bounded,
-    /// Share of longs.
-    pub long_share: f64,
-    /// Share of isolated accounts.
-    pub isolated_share: f64,
-    /// Share of accounts with stop-losses.
-    pub stop_loss_share: f64,
-    /// Stop distance from the price.
-    pub stop_loss_distance: f64,
-    /// Share of cross accounts with a second instrument.
-    pub multi_share: f64,
-    /// Entry spread.
-    pub entry_spread: f64,
 }
 
 /// A checked shock.
@@ -288,6 +203,11 @@ impl Point {
             })
             .collect();
         format!("{:?}", (markets, &self.accounts, &self.generator))
+    }
+
+    /// The population of this point for a scenario seed.
+    pub fn population(&self, seed: u64) -> Population {
+        build(&self.accounts, self.generator.as_ref(), &self.markets, seed)
     }
 
     /// What the no-population baseline run depends on, as text.

@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::book_profile::StartingBook;
 use super::liquidity::{Maker, MakerMarket, Quote};
 use super::point::Point;
-use super::population::Population;
 use super::shock::{actions_at, Action};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::Instrument;
 use crate::liquidation::{Engine, StepHook, StepView};
+use crate::population::Population;
 use crate::script::Command;
 use crate::types::{AccountId, Money, Price};
 

@@ -20,9 +20,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use super::book_profile::{starting_book, StartingBook};
 use super::error::StressError;
 use super::grid::Plan;
-use super::population::{build, Population};
 use super::record::{record, Record};
 use super::scenario::run;
+use crate::population::Population;
 use crate::types::Price;
 
 /// Starting books of every market of every point, built once per distinct
@@ -154,7 +154,7 @@ pub fn run_sweep(
         };
         let pop = {
             let mut slot = slots[g].pop.lock().unwrap_or_else(|e| e.into_inner());
-            slot.get_or_insert_with(|| Arc::new(build(point, s.seed)))
+            slot.get_or_insert_with(|| Arc::new(point.population(s.seed)))
                 .clone()
         };
         // The scenario first, its baseline after: the first thread done

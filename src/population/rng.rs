@@ -11,7 +11,7 @@
 //! Must not: read a clock or the OS entropy pool. Every stream starts from
 //! a seed the config (or `--seed`) gives.
 
-use super::point::{Bounded, Dist};
+use super::plan::{Bounded, Dist};
 
 /// One step of splitmix64: a good 64-bit mixer, used to derive seeds.
 pub fn splitmix64(state: &mut u64) -> u64 {

@@ -13,12 +13,11 @@
 //! `sum(notional) / leverage - unrealized PnL at the start` (rounded up to
 //! 1e-8), so that entry spreads do not start anyone below its leverage.
 //!
-//! Must not: depend on anything but the population inputs of a point and
-//! the seed (`Point::population_key`), so that one population serves every
-//! mitigation of a grid.
+//! Must not: depend on anything but the population inputs and the seed
+//! (a stress grid's `Point::population_key`), so that one population
+//! serves every mitigation of a grid.
 
-use super::liquidity::FIRST_STREET_ORDER;
-use super::point::{GeneratorPlan, MarketPlan, Point};
+use super::plan::{AccountPlan, GeneratorPlan, PopulationMarket, FIRST_FREE_ORDER_ID};
 use super::rng::{derive_seed, Rng};
 use crate::script::{Command, MarginMode, OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::types::{Decimal, Money, Price, Qty, Side};
@@ -57,11 +56,17 @@ struct AccountDraft {
     positions: Vec<Draft>,
 }
 
-/// Builds the population of a point for a scenario seed.
-pub fn build(point: &Point, seed: u64) -> Population {
+/// Builds a population (explicit `accounts`, then the generated ones)
+/// trading `markets`, for a seed.
+pub fn build<M: PopulationMarket>(
+    accounts: &[AccountPlan],
+    generator: Option<&GeneratorPlan>,
+    markets: &[M],
+    seed: u64,
+) -> Population {
     let mut pop = Population::default();
     let mut next_order: u64 = 1;
-    for a in &point.accounts {
+    for a in accounts {
         pop.accounts += 1;
         pop.commands.push(Command::Account {
             id: a.id,
@@ -72,7 +77,7 @@ pub fn build(point: &Point, seed: u64) -> Population {
             pop.positions += 1;
             pop.commands.push(Command::Position {
                 account: a.id,
-                symbol: point.markets[m].spec.symbol.clone(),
+                symbol: markets[m].symbol().to_string(),
                 qty,
                 entry,
                 margin,
@@ -92,7 +97,7 @@ pub fn build(point: &Point, seed: u64) -> Population {
             pop.commands.push(stop_order(
                 a.id,
                 next_order,
-                &point.markets[m],
+                &markets[m],
                 side,
                 abs,
                 trigger,
@@ -100,16 +105,16 @@ pub fn build(point: &Point, seed: u64) -> Population {
             next_order += 1;
         }
     }
-    if let Some(g) = &point.generator {
-        generate(g, &point.markets, seed, &mut pop, &mut next_order);
+    if let Some(g) = generator {
+        generate(g, markets, seed, &mut pop, &mut next_order);
     }
     pop
 }
 
-fn stop_order(
+fn stop_order<M: PopulationMarket>(
     account: u64,
     id: u64,
-    m: &MarketPlan,
+    m: &M,
     side: Side,
     qty: Decimal,
     trigger: Decimal,
@@ -117,7 +122,7 @@ fn stop_order(
     Command::Order(OrderCommand {
         account,
         id,
-        symbol: m.spec.symbol.clone(),
+        symbol: m.symbol().to_string(),
         side,
         order_type: OrderType::StopMarket,
         qty,
@@ -130,20 +135,25 @@ fn stop_order(
     })
 }
 
-fn generate(
+fn generate<M: PopulationMarket>(
     g: &GeneratorPlan,
-    markets: &[MarketPlan],
+    markets: &[M],
     seed: u64,
     pop: &mut Population,
     next_order: &mut u64,
 ) {
     let mut rng = Rng::new(derive_seed(seed, POPULATION_STREAM));
     let with_oi: Vec<usize> = (0..markets.len())
-        .filter(|&i| markets[i].open_interest.is_some())
+        .filter(|&i| markets[i].open_interest().is_some())
         .collect();
     let weights: Vec<f64> = with_oi
         .iter()
-        .map(|&i| markets[i].open_interest.map(|m| m.to_f64()).unwrap_or(0.0))
+        .map(|&i| {
+            markets[i]
+                .open_interest()
+                .map(|m| m.to_f64())
+                .unwrap_or(0.0)
+        })
         .collect();
     let total_w: f64 = weights.iter().sum();
     let pick = |u: f64| -> usize {
@@ -204,8 +214,8 @@ fn generate(
     }
     let lots_of = |p: &Draft| -> i64 {
         let m = &markets[p.market];
-        let oi = m.open_interest.map(|o| o.to_f64()).unwrap_or(0.0);
-        let unit = m.inst.notional(Qty(1), m.price).to_f64();
+        let oi = m.open_interest().map(|o| o.to_f64()).unwrap_or(0.0);
+        let unit = m.inst().notional(Qty(1), m.price()).to_f64();
         if unit <= 0.0 || raw_total[p.market] <= 0.0 {
             return 1;
         }
@@ -222,10 +232,10 @@ fn generate(
             let lots = lots_of(p);
             let qty = Qty(if p.long { lots } else { -lots });
             let off = (2.0 * p.entry_u - 1.0) * g.entry_spread;
-            let entry = Price(((m.price.0 as f64) * (1.0 + off)).round().max(1.0) as i64);
-            let now = m.inst.value(qty, m.price);
+            let entry = Price(((m.price().0 as f64) * (1.0 + off)).round().max(1.0) as i64);
+            let now = m.inst().value(qty, m.price());
             notional += now.abs();
-            upnl += now - m.inst.value(qty, entry);
+            upnl += now - m.inst().value(qty, entry);
             sized.push((p.market, qty, entry));
         }
         // Collateral: equity at the start = notional / leverage.
@@ -248,9 +258,9 @@ fn generate(
             pop.positions += 1;
             pop.commands.push(Command::Position {
                 account: id,
-                symbol: m.spec.symbol.clone(),
-                qty: m.inst.qty_decimal(qty),
-                entry: m.inst.price_decimal(entry),
+                symbol: m.symbol().to_string(),
+                qty: m.inst().qty_decimal(qty),
+                entry: m.inst().price_decimal(entry),
                 margin: d.isolated.then(|| Decimal::new(collateral, 12)),
             });
         }
@@ -261,10 +271,13 @@ fn generate(
                 let (side, trigger) = if qty.0 > 0 {
                     (
                         Side::Sell,
-                        ((m.price.0 as f64) * (1.0 - dist)).floor().max(1.0) as i64,
+                        ((m.price().0 as f64) * (1.0 - dist)).floor().max(1.0) as i64,
                     )
                 } else {
-                    (Side::Buy, ((m.price.0 as f64) * (1.0 + dist)).ceil() as i64)
+                    (
+                        Side::Buy,
+                        ((m.price().0 as f64) * (1.0 + dist)).ceil() as i64,
+                    )
                 };
                 pop.stops += 1;
                 pop.commands.push(stop_order(
@@ -272,11 +285,11 @@ fn generate(
                     *next_order,
                     m,
                     side,
-                    m.inst.qty_decimal(Qty(qty.0.abs())),
-                    m.inst.price_decimal(Price(trigger)),
+                    m.inst().qty_decimal(Qty(qty.0.abs())),
+                    m.inst().price_decimal(Price(trigger)),
                 ));
                 *next_order += 1;
-                debug_assert!(*next_order < FIRST_STREET_ORDER);
+                debug_assert!(*next_order < FIRST_FREE_ORDER_ID);
             }
         }
     }
@@ -290,7 +303,7 @@ fn round_up_1e8(units: i128) -> i128 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stress::grid::Plan;
+    use crate::population::testutil::{load, Loaded};
 
     const CFG: &str = r#"
 [[market]]
@@ -302,9 +315,6 @@ kind = "linear"
 tick = "0.1"
 lot = "0.01"
 tiers = [{ mmr = "0.01", imr = "0.02" }]
-[market.book]
-levels = 5
-size = "5"
 
 [[market]]
 price = "10"
@@ -315,9 +325,6 @@ kind = "linear"
 tick = "0.01"
 lot = "0.1"
 tiers = [{ mmr = "0.01", imr = "0.02" }]
-[market.book]
-levels = 5
-size = "5"
 
 [population.generate]
 accounts = 2000
@@ -328,14 +335,9 @@ isolated_share = "0.2"
 stop_loss_share = "0.1"
 multi_share = "0.3"
 entry_spread = "0.01"
-
-[[shock]]
-kind = "index"
-symbol = "X"
-move = "-0.05"
 "#;
 
-    fn notional_by_symbol(pop: &Population, plan: &Plan) -> (f64, f64) {
+    fn notional_by_symbol(pop: &Population) -> (f64, f64) {
         let mut out = (0.0, 0.0);
         for c in &pop.commands {
             if let Command::Position { symbol, qty, .. } = c {
@@ -348,22 +350,20 @@ move = "-0.05"
                 }
             }
         }
-        let _ = plan;
         out
     }
 
     #[test]
     fn the_generator_is_calibrated_and_deterministic() {
-        let plan = Plan::load(CFG, None).unwrap();
-        let p = &plan.points[0];
-        let a = build(p, 11);
-        let b = build(p, 11);
+        let p = load(CFG);
+        let a = p.build(11);
+        let b = p.build(11);
         assert_eq!(a, b);
-        assert_ne!(a, build(p, 12));
+        assert_ne!(a, p.build(12));
         assert_eq!(a.accounts, 2000);
         assert!(a.positions > 2000 && a.positions < 2700, "{}", a.positions);
         assert!(a.stops > 100 && a.stops < 400, "{}", a.stops);
-        let (x, y) = notional_by_symbol(&a, &plan);
+        let (x, y) = notional_by_symbol(&a);
         // Calibrated to within lot rounding.
         assert!((x / 1_000_000.0 - 1.0).abs() < 0.01, "{x}");
         assert!((y / 500_000.0 - 1.0).abs() < 0.01, "{y}");
@@ -379,11 +379,11 @@ move = "-0.05"
 
     #[test]
     fn shares_do_not_change_sizes() {
-        let plan = Plan::load(CFG, None).unwrap();
+        let plan: Loaded = load(CFG);
         let other = CFG
             .replace("long_share = \"0.7\"", "long_share = \"0.2\"")
             .replace("stop_loss_share = \"0.1\"", "stop_loss_share = \"0.6\"");
-        let iso = Plan::load(&other, None).unwrap();
+        let iso = load(&other);
         let first_qty = |pop: &Population| {
             let sizes: Vec<i128> = pop
                 .commands
@@ -395,8 +395,8 @@ move = "-0.05"
                 .collect();
             sizes
         };
-        let a = build(&plan.points[0], 3);
-        let b = build(&iso.points[0], 3);
+        let a = plan.build(3);
+        let b = iso.build(3);
         assert_eq!(first_qty(&a), first_qty(&b));
     }
 }
