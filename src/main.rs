@@ -5,7 +5,7 @@
 //! does all three).
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,13 +45,18 @@ enum Cmd {
     /// Writes DIR/events.csv, steps.csv, summary.json, report.html. See
     /// docs/replay.md.
     ///
-    /// Example: cascade replay --format binance btcusdt_20240808.gz --accounts pop.toml --out out
+    /// Examples, from the repository root (../shared/data: the shared
+    /// samples beside it):
     ///
-    /// Example: cascade replay --format lobster --messages M.csv --orderbook O.csv --verify
+    /// cargo run --release -- replay --format binance data/binance-usdm-btcusdt-20240808-head20000.gz --accounts data/demo_population.toml --out replay-out
+    ///
+    /// cargo run --release -- replay --format lobster --messages ../shared/data/lobster/AAPL_2012-06-21_34200000_57600000_message_10.csv --orderbook ../shared/data/lobster/AAPL_2012-06-21_34200000_57600000_orderbook_10.csv --verify
     Replay(ReplayCmd),
     /// Run a scenario script and print its events as JSON lines.
     ///
-    /// Example: cascade sim tests/golden/cascade_two_steps.jsonl
+    /// Example, from the repository root:
+    ///
+    /// cargo run --release -- sim tests/golden/cascade_two_steps.jsonl
     Sim(SimCmd),
     /// Run a grid of stress scenarios (shocks x populations x mitigations).
     ///
@@ -59,13 +64,22 @@ enum Cmd {
     /// results.jsonl + manifest.json, which let an interrupted run resume
     /// and `merge` join shards). See docs/stress.md.
     ///
-    /// Example: cascade stress examples/stress/btc_drop.toml --out btc-drop
+    /// Example, from the repository root:
+    ///
+    /// cargo run --release -- stress examples/stress/contagion.toml --out contagion
     Stress(StressCmd),
     /// Join the results folders of the shards of one stress run.
     ///
     /// The output is byte for byte what the unsharded run would have written.
     ///
-    /// Example: cascade merge out-0 out-1 out-2 out-3 --out merged
+    /// Example, from the repository root: the two shards of a run, then
+    /// the merge:
+    ///
+    /// cargo run --release -- stress examples/stress/breaker_golden.toml --shard 0/2 --out shard-0
+    ///
+    /// cargo run --release -- stress examples/stress/breaker_golden.toml --shard 1/2 --out shard-1
+    ///
+    /// cargo run --release -- merge shard-0 shard-1 --out merged
     Merge(MergeCmd),
 }
 
@@ -231,9 +245,28 @@ impl From<RunError> for Failure {
 /// What a subcommand returns: its exit status, or a failure to report.
 type Outcome = Result<ExitCode, Failure>;
 
+/// Prints `text` and a newline on standard output. A closed pipe
+/// (`cascade demo | head -1`) is the reader's choice, not a failure: the
+/// rest is dropped quietly and the command still succeeds.
+fn print_out(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::other(format!("writing to standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Prints `text` and a newline on standard error; a closed or failing
+/// standard error loses only the message, never the run.
+fn print_err(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
 fn demo(cmd: DemoCmd) -> Outcome {
     let report = cascade::replay::demo::demo(&cmd.out, cmd.quiet)?;
-    println!("{}", report.text(&cmd.out));
+    print_out(&report.text(&cmd.out))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -300,7 +333,7 @@ fn replay(cmd: ReplayCmd) -> Outcome {
             overrides,
         } => {
             let report = cascade::replay::verify::verify(&messages, &orderbook, &overrides)?;
-            println!("{report}");
+            print_out(&report.to_string())?;
             Ok(match report.mismatches {
                 0 => ExitCode::SUCCESS,
                 _ => ExitCode::from(1),
@@ -309,7 +342,7 @@ fn replay(cmd: ReplayCmd) -> Outcome {
         ReplayJob::Replay(args) => {
             let report = cascade::replay::run::replay(&args)?;
             if !args.quiet {
-                println!("{}", report.text(&args.out));
+                print_out(&report.text(&args.out))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -332,11 +365,11 @@ fn sim(cmd: SimCmd) -> Outcome {
         Err(e) => return Err(Failure::other(format!("writing events: {e}"))),
     }
     if outcome.errors > 0 {
-        eprintln!(
+        print_err(&format!(
             "error: {}: {} bad line(s); see the error events",
             script.display(),
             outcome.errors
-        );
+        ));
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
@@ -363,24 +396,24 @@ fn stress(cmd: StressCmd) -> Outcome {
     let opts = cmd.options();
     let report = stress::stress(&opts).map_err(|e| stress_failure(Some(&cmd.config), e))?;
     if !opts.quiet {
-        eprintln!(
+        print_err(&format!(
             "{} scenario(s) ({} resumed) -> {}",
             report.scenarios,
             report.resumed,
             report.out.display()
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn merge(cmd: MergeCmd) -> Outcome {
     let report = stress::merge(&cmd.dirs, &cmd.out).map_err(|e| stress_failure(None, e))?;
-    eprintln!(
+    print_err(&format!(
         "merged {} folder(s), {} scenario(s) -> {}",
         report.inputs,
         report.scenarios,
         report.out.display()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -427,7 +460,7 @@ fn main() -> ExitCode {
         Cmd::Merge(cmd) => merge(cmd),
     };
     result.unwrap_or_else(|f| {
-        eprintln!("error: {}", f.message);
+        print_err(&format!("error: {}", f.message));
         ExitCode::from(f.code)
     })
 }
