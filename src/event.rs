@@ -114,6 +114,13 @@ pub struct LiquidationReport {
     pub mark: Price,
     /// Bankruptcy price at the start of the liquidation, in ticks.
     pub bankruptcy: Option<Ratio>,
+    /// The unit's equity when its liquidation started.
+    pub equity: Money,
+    /// The unit's maintenance margin when its liquidation started.
+    pub maint_margin: Money,
+    /// The one price at which the backstop and ADL closed what the book did
+    /// not take (absent when the book took everything).
+    pub close_price: Option<Price>,
     /// Liquidation fee paid to the insurance fund.
     pub fee: Money,
     /// Net change of the insurance fund caused by this liquidation.
@@ -339,6 +346,17 @@ pub enum Event {
     Cascade(CascadeReport),
     /// An account snapshot (answer to `query`).
     Account(AccountReport),
+    /// An isolated position closed (outside its own liquidation) with a
+    /// margin it could not pay: the insurance fund paid `amount`
+    /// (extension).
+    BadDebt {
+        /// The account.
+        account: AccountId,
+        /// Instrument.
+        inst: InstrumentIdx,
+        /// What the fund paid.
+        amount: Money,
+    },
     /// A book snapshot (answer to `book`).
     Book {
         /// Instrument.
@@ -662,6 +680,15 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
                 .raw("positions", &positions)
                 .end()
         }
+        Event::BadDebt {
+            account,
+            inst,
+            amount,
+        } => Obj::new(out, "bad_debt")
+            .int("account", account)
+            .str("symbol", &ins(*inst).symbol)
+            .str("amount", &money(*amount))
+            .end(),
         Event::Book { inst, bids, asks } => {
             let levels = |side: &[(Price, Qty)]| {
                 let mut s = String::from("[");

@@ -14,6 +14,7 @@ pub mod event;
 pub mod instrument;
 pub mod liquidation;
 pub mod margin;
+pub mod muldiv;
 pub mod population;
 pub mod replay;
 pub mod report;

@@ -13,6 +13,8 @@
 use std::fmt;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 
+use crate::muldiv::Rounding;
+
 /// Identifier of an order, unique per engine (the script's `id`).
 pub type OrderId = u64;
 /// Identifier of an account (the script's `account`); `0` is the street.
@@ -203,13 +205,20 @@ impl Rate {
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.0 as i128, RATE_DECIMALS)
     }
-    /// `money * rate`, rounded half away from zero to a whole `Money` unit.
+    /// `money * rate`, rounded half away from zero to a whole `Money` unit,
+    /// exact for any amount (the product is formed in 256 bits when it
+    /// must be); saturates only where the result itself leaves `i128`.
     #[inline]
     pub fn apply(self, money: Money) -> Money {
-        Money(div_round_half_away(
-            money.0 * self.0 as i128,
-            10i128.pow(RATE_DECIMALS),
-        ))
+        let one = 10i128.pow(RATE_DECIMALS);
+        let r = crate::muldiv::mul_div(money.0, self.0 as i128, one, Rounding::HalfAway);
+        // |rate| < 2^63 / 10^12 < 10^7: only an amount near the end of
+        // i128 can give a result beyond it.
+        Money(r.unwrap_or(if (money.0 < 0) != (self.0 < 0) {
+            i128::MIN
+        } else {
+            i128::MAX
+        }))
     }
     /// Approximate value as f64 (statistics only).
     pub fn to_f64(self) -> f64 {
@@ -614,6 +623,17 @@ mod tests {
         let third = Rate(333_333_333_333);
         assert_eq!(third.apply(Money(3)), Money(1));
         assert_eq!(Rate::parse("1").unwrap(), Rate::ONE);
+        // The largest notional the engine accepts (10^18 units, 10^30
+        // money units) times a 2% fee: 2 x 10^40 overflowed i128 before.
+        let n = Money(10i128.pow(30));
+        assert_eq!(
+            Rate::parse("0.02").unwrap().apply(n),
+            Money(2 * 10i128.pow(28))
+        );
+        assert_eq!(
+            Rate::parse("-0.0001").unwrap().apply(-n),
+            Money(10i128.pow(26))
+        );
     }
 
     #[test]

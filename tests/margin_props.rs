@@ -197,6 +197,10 @@ impl World {
                         .accts
                         .apply_fill(idx, inst as u32, i, Qty(d), pr)
                         .unwrap();
+                    // An isolated position closed below zero margin leaves
+                    // its shortfall to the caller (the engine's fund): the
+                    // account's money rises by it, as if paid from outside.
+                    self.deposited += r.shortfall;
                     if r.opened.0 > 0 {
                         self.accts
                             .fund_isolated_increase(idx, inst as u32, i, r.opened, pr)

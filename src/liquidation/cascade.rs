@@ -168,7 +168,15 @@ impl Engine {
     pub(super) fn settle(&mut self, sink: &mut dyn EventSink) {
         loop {
             self.run_rounds(sink);
-            if !self.close_cascade(sink) || self.pending_liqs.is_empty() {
+            if !self.close_cascade(sink) {
+                // A deficit outside any cascade (an isolated position closed
+                // by its owner beyond its margin) is socialized at once.
+                let deficit = self.funds.take_deficits();
+                if deficit > Money::ZERO {
+                    self.socialize(deficit);
+                }
+            }
+            if self.pending_liqs.is_empty() && self.pending_stops.is_empty() {
                 break;
             }
         }

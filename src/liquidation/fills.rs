@@ -126,7 +126,7 @@ impl Engine {
             let Some(idx) = self.accounts.idx_of(account) else {
                 continue;
             };
-            self.book_fill(idx, inst, delta, f.price);
+            self.book_fill(idx, inst, delta, f.price, sink);
             if let (Some(rate), true) = (fee_rate, account != STREET) {
                 let fee = rate.apply(notional);
                 if fee != Money::ZERO && self.accounts.credit(idx, -fee).is_ok() {
@@ -166,28 +166,67 @@ impl Engine {
     }
 
     /// Moves `delta` lots of `inst` at `price` into account `idx`'s
-    /// position, funding an isolated increase from its balance.
+    /// position, funding an isolated increase from its balance, and covering
+    /// from the insurance fund what a closed isolated position's margin
+    /// could not pay.
     pub(super) fn book_fill(
         &mut self,
         idx: AccountIdx,
         inst: InstrumentIdx,
         delta: Qty,
         price: Price,
+        sink: &mut dyn EventSink,
     ) {
         let spec = &self.instruments[inst as usize];
         match self.accounts.apply_fill(idx, inst, spec, delta, price) {
-            Ok(r) if r.opened.0 > 0 => {
-                // Only isolated accounts move margin; cross returns zero.
-                let _ = self
-                    .accounts
-                    .fund_isolated_increase(idx, inst, spec, r.opened, price);
+            Ok(r) => {
+                if r.opened.0 > 0 {
+                    // Only isolated accounts move margin; cross returns
+                    // zero. Within the engine's limits it cannot fail.
+                    if self
+                        .accounts
+                        .fund_isolated_increase(idx, inst, spec, r.opened, price)
+                        .is_err()
+                    {
+                        self.faults += 1;
+                    }
+                }
+                if r.shortfall > Money::ZERO {
+                    self.cover_shortfall(idx, inst, r.shortfall, sink);
+                }
             }
-            Ok(_) => {}
             // Input bounds (MAX_PRICE_TICKS, MAX_QTY_LOTS) keep every value
             // inside i128; an overflow here would be a bug, counted so
             // that tests see it.
             Err(_) => self.faults += 1,
         }
+    }
+
+    /// The insurance fund pays what an isolated position's margin could
+    /// not (bad debt): into the liquidation's report when the position is
+    /// the one being liquidated, else a `bad_debt` event of its own.
+    fn cover_shortfall(
+        &mut self,
+        idx: AccountIdx,
+        inst: InstrumentIdx,
+        amount: Money,
+        sink: &mut dyn EventSink,
+    ) {
+        *self.funds.insurance_mut(inst) -= amount;
+        self.record_bad_debt(inst, amount);
+        if self.liquidating == Some(idx) {
+            self.liquidated_shortfall += amount;
+            return;
+        }
+        let account = self.accounts.account(idx).map_or(STREET, |a| a.id());
+        self.emit(
+            sink,
+            Event::BadDebt {
+                account,
+                inst,
+                amount,
+            },
+        );
     }
 
     /// Re-keys an account in the trigger index, and queues it when the

@@ -146,6 +146,12 @@ pub struct Engine {
     /// Internal arithmetic faults (overflow in a ledger update); always 0
     /// unless something is broken. Tests assert it.
     faults: u64,
+    /// The account whose unit is being liquidated, while its liquidation
+    /// order, backstop and ADL run.
+    liquidating: Option<AccountIdx>,
+    /// Bad debt of isolated positions closed while they were `liquidating`
+    /// (a running total; each liquidation reports its difference).
+    liquidated_shortfall: Money,
 }
 
 impl std::fmt::Debug for Engine {
@@ -193,6 +199,8 @@ impl Engine {
             step_hook: None,
             hits_buf: Vec::new(),
             faults: 0,
+            liquidating: None,
+            liquidated_shortfall: Money::ZERO,
         }
     }
 

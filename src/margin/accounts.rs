@@ -18,7 +18,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use smallvec::SmallVec;
 
 use crate::instrument::Instrument;
-use crate::types::{div_round_half_away, AccountId, Money, Price, Qty, Rate, STREET};
+use crate::muldiv::{mul_div, Rounding};
+use crate::types::{AccountId, Money, Price, Qty, Rate, STREET};
 
 use super::position::Position;
 use super::valuation::{checked_value, notional_at};
@@ -110,10 +111,15 @@ impl Account {
 /// What a fill did to one account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FillResult {
-    /// Realized PnL moved from the position's cash flow to the balance.
+    /// Realized PnL of the closed part: moved from the position's cash
+    /// flow to the balance (cross) or to the position's margin (isolated).
     pub realized: Money,
     /// Isolated margin released to the balance by the closed part.
     pub released: Money,
+    /// What an isolated position closed with a negative margin left unpaid
+    /// (positive): it left the account with the position, so the caller
+    /// must take it from outside (the insurance fund: bad debt).
+    pub shortfall: Money,
     /// Lots closed (unsigned).
     pub closed: Qty,
     /// Lots opened or added (unsigned); an isolated position needs
@@ -319,10 +325,12 @@ impl Accounts {
     /// changes by `delta` lots (+ bought) at `price`. Growing (or opening):
     /// `cash += fill_cash(delta, price)`. Shrinking: the closed share of cash
     /// `round_half_away(cash * c / |qty|)` is realized together with the
-    /// closing fill's cash into the balance, and an isolated position
-    /// releases `round_half_away(margin * c / |qty|)` (all of it on close);
-    /// any remainder opens the other way (a flip). The engine calls this
-    /// once for each side of a fill, so cash sums to zero across accounts.
+    /// closing fill's cash: into the balance (cross), or into the position's
+    /// margin (isolated), which then releases `round_half_away(margin * c /
+    /// |qty|)` to the balance if positive (all of it on close; a negative
+    /// margin on close is the `shortfall`); any remainder opens the other
+    /// way (a flip). The engine calls this once for each side of a fill, so
+    /// cash sums to zero across accounts.
     pub fn apply_fill(
         &mut self,
         idx: AccountIdx,
@@ -357,10 +365,9 @@ impl Accounts {
         let imr = inst.tier_for(notional_at(inst, qty, price)?).imr;
         let increase = Qty(increase.0.checked_abs().ok_or(MarginError::QtyLimit)?);
         let n = notional_at(inst, increase, price)?;
-        let wide =
-            n.0.checked_mul(imr.0 as i128)
-                .ok_or(MarginError::Overflow)?;
-        let amount = Money(div_round_half_away(wide, WIDE));
+        let amount = Money(
+            mul_div(n.0, imr.0 as i128, WIDE, Rounding::HalfAway).ok_or(MarginError::Overflow)?,
+        );
         self.move_to_isolated(idx, inst_idx, amount)?;
         Ok(amount)
     }
@@ -421,11 +428,10 @@ impl Accounts {
             if inst.is_inverse() {
                 exposure = -exposure;
             }
-            let wide = exposure
-                .0
-                .checked_mul(rate.0 as i128)
-                .ok_or(MarginError::Overflow)?;
-            let pay = Money(div_round_half_away(wide, WIDE));
+            let pay = Money(
+                mul_div(exposure.0, rate.0 as i128, WIDE, Rounding::HalfAway)
+                    .ok_or(MarginError::Overflow)?,
+            );
             if pay.0 == 0 {
                 continue;
             }
@@ -526,11 +532,10 @@ fn fill_account(
     price: Price,
 ) -> Result<FillResult, MarginError> {
     let cur = a.position(inst_idx).copied().unwrap_or_default();
-    let m = cur.fill(inst, delta, price)?;
+    let m = cur.fill(inst, delta, price, a.mode == MarginMode::Isolated)?;
     let bal = a
         .balance
-        .checked_add(m.realized)
-        .and_then(|b| b.checked_add(m.released))
+        .checked_add(m.to_balance)
         .ok_or(MarginError::Overflow)?;
     a.balance = bal;
     match a.positions.iter().position(|(i, _)| *i == inst_idx) {
@@ -547,6 +552,7 @@ fn fill_account(
     Ok(FillResult {
         realized: m.realized,
         released: m.released,
+        shortfall: m.shortfall,
         closed: m.closed,
         opened: m.opened,
         qty: m.after.qty,
@@ -620,8 +626,10 @@ mod tests {
         assert_eq!(a.get(x).unwrap().position(0).unwrap().margin, m("50"));
         assert_eq!(a.net_qty(0), 0);
         let r = a.apply_fill(x, 0, &inst, Qty(-2000), Price(900)).unwrap();
+        // The loss of 20 is paid from the margin: 30 of it is released.
         assert_eq!(r.realized, m("-20"));
-        assert_eq!(r.released, m("50"));
+        assert_eq!(r.released, m("30"));
+        assert_eq!(r.shortfall, Money::ZERO);
         assert!(a.get(x).unwrap().positions().is_empty());
         assert_eq!(a.get(x).unwrap().balance(), m("980"));
     }
@@ -639,6 +647,31 @@ mod tests {
         assert_eq!(moved, m("0.8"));
         assert_eq!(a.get(x).unwrap().balance(), m("999.2"));
         assert!(a.move_to_isolated(x, 5, m("1")).is_err());
+    }
+
+    #[test]
+    fn funding_of_the_largest_position_is_exact() {
+        // 10^18 of notional (10^30 units) x 1% overflowed i128 before.
+        let inst = btc();
+        let mut a = Accounts::new();
+        let x = a
+            .create(1, Money(10i128.pow(30)), MarginMode::Cross)
+            .unwrap();
+        a.open_position(
+            x,
+            0,
+            &inst,
+            Qty(1_000_000_000_000_000),
+            Price(10_000_000),
+            None,
+        )
+        .unwrap();
+        let t0 = a.total_money().unwrap();
+        let r = a
+            .funding(0, &inst, Rate::parse("0.01").unwrap(), Price(10_000_000))
+            .unwrap();
+        assert_eq!(r.paid, Money(10i128.pow(28)));
+        assert_eq!(a.total_money().unwrap(), t0);
     }
 
     #[test]

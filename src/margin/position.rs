@@ -7,7 +7,8 @@
 //! the caller to move) or know about marks.
 
 use crate::instrument::Instrument;
-use crate::types::{div_round_half_away, Money, Price, Qty, Ratio};
+use crate::muldiv::{mul_div, Rounding};
+use crate::types::{Money, Price, Qty, Ratio};
 
 use super::valuation::checked_value;
 use super::wide::reduce;
@@ -27,20 +28,35 @@ pub struct Position {
     pub margin: Money,
 }
 
-/// What one fill did to one position; the caller moves `realized +
-/// released` into the account balance.
+/// What one fill did to one position; the caller moves `to_balance` into
+/// the account balance, and covers `shortfall` from outside the account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct FillMath {
     /// The position after the fill.
     pub after: Position,
-    /// Realized PnL of the closed part (to the balance).
+    /// Realized PnL of the closed part: to the balance for a cross
+    /// position, to the position's margin for an isolated one.
     pub realized: Money,
     /// Isolated margin released by the closed part (to the balance).
     pub released: Money,
+    /// What the balance receives: `realized` (cross) or `released`
+    /// (isolated).
+    pub to_balance: Money,
+    /// An isolated position closed with a negative margin: what the margin
+    /// could not pay (positive), left for the caller to cover (bad debt).
+    pub shortfall: Money,
     /// Lots closed (unsigned).
     pub closed: Qty,
     /// Lots opened or added (unsigned).
     pub opened: Qty,
+}
+
+/// `value * c / of`, rounded half away from zero once, exact for any
+/// amount (`c <= of`).
+fn share(value: Money, c: i128, of: i128) -> Result<Money, MarginError> {
+    mul_div(value.0, c, of, Rounding::HalfAway)
+        .map(Money)
+        .ok_or(MarginError::Overflow)
 }
 
 impl Position {
@@ -51,11 +67,18 @@ impl Position {
 
     /// Applies a fill of `delta` lots (+ bought) at `price`, rounding once:
     /// the closed share of cash is `round_half_away(cash * c / |qty|)`.
+    /// `isolated`: the position holds its own margin, and pays its losses
+    /// from it alone (`spec/scenario.md` 1.1): the realized PnL goes to the
+    /// margin; a partial close releases `round_half_away(margin * c /
+    /// |qty|)` of the margin so updated, only if it is positive; a full
+    /// close releases all of it if positive, and reports a negative rest
+    /// as `shortfall`.
     pub(crate) fn fill(
         &self,
         inst: &Instrument,
         delta: Qty,
         price: Price,
+        isolated: bool,
     ) -> Result<FillMath, MarginError> {
         let q = self.qty.0 as i128;
         let d = delta.0 as i128;
@@ -78,25 +101,45 @@ impl Position {
         }
         // Shrinks: close c lots, then open the remainder the other way.
         let c = d.abs().min(q.abs());
+        let full = c == q.abs();
         let close = Qty((c * d.signum()) as i64);
-        let portion = if c == q.abs() {
+        let portion = if full {
             self.cash
         } else {
-            let n = self.cash.0.checked_mul(c).ok_or(MarginError::Overflow)?;
-            Money(div_round_half_away(n, q.abs()))
+            share(self.cash, c, q.abs())?
         };
         let close_cash = -checked_value(inst, close, price)?;
         out.realized = portion
             .checked_add(close_cash)
             .ok_or(MarginError::Overflow)?;
-        out.released = if c == q.abs() {
-            self.margin
-        } else {
-            let n = self.margin.0.checked_mul(c).ok_or(MarginError::Overflow)?;
-            Money(div_round_half_away(n, q.abs()))
-        };
         out.after.cash = self.cash - portion;
-        out.after.margin = self.margin - out.released;
+        if isolated {
+            let left = self
+                .margin
+                .checked_add(out.realized)
+                .ok_or(MarginError::Overflow)?;
+            out.released = if full {
+                left.max(Money::ZERO)
+            } else if left > Money::ZERO {
+                share(left, c, q.abs())?
+            } else {
+                Money::ZERO
+            };
+            out.shortfall = if full {
+                (-left).max(Money::ZERO)
+            } else {
+                Money::ZERO
+            };
+            out.after.margin = if full {
+                Money::ZERO
+            } else {
+                left - out.released
+            };
+            out.to_balance = out.released;
+        } else {
+            // A cross position holds no margin.
+            out.to_balance = out.realized;
+        }
         out.after.qty = add_qty(self.qty, close)?;
         out.closed = Qty(c as i64);
         let rest = d - close.0 as i128;
@@ -170,14 +213,15 @@ mod tests {
         let i = linear();
         let p = Position::default();
         // Buy 3 at 100.0, then 1 at 104.0: average entry 101.
-        let m = p.fill(&i, Qty(3000), Price(1000)).unwrap();
-        let m = m.after.fill(&i, Qty(1000), Price(1040)).unwrap();
+        let m = p.fill(&i, Qty(3000), Price(1000), false).unwrap();
+        let m = m.after.fill(&i, Qty(1000), Price(1040), false).unwrap();
         assert_eq!(m.after.qty, Qty(4000));
         assert_eq!(m.after.cash.to_string(), "-404");
         assert_eq!(entry_price(&i, &m.after), Some(Ratio::new(1010, 1)));
         // Sell 1 at 110: closes a quarter of the cash (101) for 110.
-        let s = m.after.fill(&i, Qty(-1000), Price(1100)).unwrap();
+        let s = m.after.fill(&i, Qty(-1000), Price(1100), false).unwrap();
         assert_eq!(s.realized.to_string(), "9");
+        assert_eq!(s.to_balance, s.realized);
         assert_eq!(s.after.cash.to_string(), "-303");
         assert_eq!(s.closed, Qty(1000));
         assert_eq!(s.opened, Qty(0));
@@ -191,9 +235,11 @@ mod tests {
             cash: Money::parse("-200").unwrap(),
             margin: Money::parse("30").unwrap(),
         };
-        let f = p.fill(&i, Qty(-5000), Price(900)).unwrap();
+        let f = p.fill(&i, Qty(-5000), Price(900), true).unwrap();
+        // The loss of 20 is paid from the margin of 30; 10 is released.
         assert_eq!(f.realized.to_string(), "-20");
-        assert_eq!(f.released.to_string(), "30");
+        assert_eq!(f.released.to_string(), "10");
+        assert_eq!(f.to_balance, f.released);
         assert_eq!(f.after.qty, Qty(-3000));
         assert_eq!(f.after.cash.to_string(), "270");
         assert_eq!(f.after.margin, Money::ZERO);
@@ -207,20 +253,94 @@ mod tests {
         let p = Position {
             qty: Qty(3),
             cash: Money(-10),
-            margin: Money(5),
+            margin: Money::ZERO,
         };
-        let f = p.fill(&i, Qty(-1), Price(1)).unwrap();
-        // portion = round(-10/3) = -3; released = round(5/3) = 2.
+        // One lot at one tick is worth 10^8 units (0.1 x 0.001).
+        let f = p.fill(&i, Qty(-1), Price(1), false).unwrap();
+        // portion = round(-10/3) = -3.
         assert_eq!(f.after.cash, Money(-7));
-        assert_eq!(f.released, Money(2));
-        assert_eq!(f.after.margin, Money(3));
+        assert_eq!(f.realized, Money(100_000_000 - 3));
+        assert_eq!(f.to_balance, f.realized);
+        // Isolated with a margin of 5: the margin becomes 5 + 99999997 =
+        // 100000002 and a third of it, round(33333334), is released.
+        let p = Position {
+            margin: Money(5),
+            ..p
+        };
+        let f = p.fill(&i, Qty(-1), Price(1), true).unwrap();
+        assert_eq!(f.released, Money(33_333_334));
+        assert_eq!(f.to_balance, f.released);
+        assert_eq!(f.after.margin, Money(66_666_668));
+    }
+
+    #[test]
+    fn partial_close_of_the_largest_position_is_exact() {
+        // 10^15 lots at 10^7 ticks: 10^18 of notional, 10^30 money units,
+        // the engine's limit. Closing all but one lot took cash x c =
+        // 10^30 x (10^15 - 1) before, beyond i128.
+        let i = linear();
+        let q = crate::instrument::MAX_QTY_LOTS;
+        let p = Position::default()
+            .fill(&i, Qty(q), Price(10_000_000), false)
+            .unwrap()
+            .after;
+        assert_eq!(p.cash, Money(-(10i128.pow(30))));
+        let f = p.fill(&i, Qty(-(q - 1)), Price(10_000_000), false).unwrap();
+        assert_eq!(f.realized, Money::ZERO);
+        assert_eq!(f.after.cash, Money(-(10i128.pow(15))));
+        let iso = Position {
+            margin: Money(10i128.pow(29)),
+            ..p
+        };
+        let f = iso
+            .fill(&i, Qty(-(q - 1)), Price(10_000_000), true)
+            .unwrap();
+        assert_eq!(f.released, Money(10i128.pow(29) - 10i128.pow(14)));
+    }
+
+    #[test]
+    fn isolated_losses_stay_in_the_margin() {
+        let i = linear();
+        let m = |s: &str| Money::parse(s).unwrap();
+        // Long 10 at 100 with a margin of 50.
+        let p = Position {
+            qty: Qty(10_000),
+            cash: m("-1000"),
+            margin: m("50"),
+        };
+        // A profitable half: +50 to the margin (100), half of it released.
+        let f = p.fill(&i, Qty(-5000), Price(1100), true).unwrap();
+        assert_eq!((f.realized, f.released), (m("50"), m("50")));
+        assert_eq!(f.after.margin, m("50"));
+        // Sell 5 at 90: -50 takes the margin to 0, nothing released.
+        let f = p.fill(&i, Qty(-5000), Price(900), true).unwrap();
+        assert_eq!(
+            (f.realized, f.released, f.to_balance),
+            (m("-50"), m("0"), m("0"))
+        );
+        assert_eq!(f.after.margin, m("0"));
+        // Then 3 at 90: -30, the margin goes negative, nothing released.
+        let f = f.after.fill(&i, Qty(-3000), Price(900), true).unwrap();
+        assert_eq!((f.released, f.shortfall), (m("0"), m("0")));
+        assert_eq!(f.after.margin, m("-30"));
+        // The last 2 at 110: +20, the margin closes at -10: a shortfall.
+        let f = f.after.fill(&i, Qty(-2000), Price(1100), true).unwrap();
+        assert_eq!((f.released, f.shortfall), (m("0"), m("10")));
+        assert_eq!(f.after, Position::default());
+        // A cross position with the same fills realizes into the balance.
+        let c = Position {
+            margin: Money::ZERO,
+            ..p
+        };
+        let f = c.fill(&i, Qty(-10_000), Price(900), false).unwrap();
+        assert_eq!((f.to_balance, f.shortfall), (m("-100"), m("0")));
     }
 
     #[test]
     fn inverse_entry_price_is_exact() {
         let i = inverse();
         let p = Position::default();
-        let m = p.fill(&i, Qty(3), Price(600000)).unwrap();
+        let m = p.fill(&i, Qty(3), Price(600000), false).unwrap();
         // 3 contracts of 100 USD at 60000 cost 0.005 BTC.
         assert_eq!(m.after.cash.to_string(), "0.005");
         let e = entry_price(&i, &m.after).unwrap();
