@@ -396,24 +396,26 @@ fn stress(cmd: StressCmd) -> Outcome {
     let opts = cmd.options();
     let report = stress::stress(&opts).map_err(|e| stress_failure(Some(&cmd.config), e))?;
     if !opts.quiet {
-        print_err(&format!(
-            "{} scenario(s) ({} resumed) -> {}",
+        print_out(&format!(
+            "{} scenario(s) ({} resumed from an earlier run) -> {}\n{}",
             report.scenarios,
             report.resumed,
-            report.out.display()
-        ));
+            report.out.display(),
+            report.headline
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn merge(cmd: MergeCmd) -> Outcome {
     let report = stress::merge(&cmd.dirs, &cmd.out).map_err(|e| stress_failure(None, e))?;
-    print_err(&format!(
-        "merged {} folder(s), {} scenario(s) -> {}",
+    print_out(&format!(
+        "merged {} folder(s), {} scenario(s) -> {}\n{}",
         report.inputs,
         report.scenarios,
-        report.out.display()
-    ));
+        report.out.display(),
+        report.headline
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

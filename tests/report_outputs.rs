@@ -108,6 +108,8 @@ fn summary_and_page_from_a_two_by_two_grid() {
                 values: strings(&["-0.02", "-0.05"]),
             },
         ],
+        markets: vec![("BTCUSDT".into(), "USDT".into())],
+        about: "What does a breaker change?",
     };
 
     let summary: serde_json::Value = serde_json::from_slice(&summary_json(&r)).unwrap();

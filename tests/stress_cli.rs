@@ -77,9 +77,18 @@ fn a_good_run_writes_its_folder_quietly() {
         &d,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(o.stdout.is_empty());
-    // Not a terminal: no progress bar, only the closing line.
-    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    // Not a terminal: no progress bar; the closing lines on stdout name
+    // the worst scenario and the report.
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("Worst of "), "{stdout}");
+    assert!(stdout.contains("amplification "), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("Report: out/report.html (scenarios.csv, steps.csv, summary.json)"),
+        "{stdout}"
+    );
     for f in [
         "scenarios.csv",
         "steps.csv",

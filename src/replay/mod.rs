@@ -49,6 +49,7 @@
 
 mod binance;
 pub mod collector;
+pub mod costs;
 mod cross_check;
 pub mod demo;
 pub mod driver;

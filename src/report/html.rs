@@ -14,31 +14,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::labels::short_keys;
 use super::results::{parse_f64, Results};
 use super::svg::{escape, render, tick_label, Chart, Kind, Series};
-
-/// Short names for axis keys: the fewest trailing segments that still
-/// tell the keys apart (`market[0].instrument.breaker` gives `breaker`,
-/// unless another key also ends in `breaker`).
-pub fn short_keys(keys: &[&str]) -> Vec<String> {
-    let split: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
-    let tail = |parts: &[&str], n: usize| parts[parts.len().saturating_sub(n)..].join(".");
-    split
-        .iter()
-        .map(|parts| {
-            (1..=parts.len())
-                .map(|n| tail(parts, n))
-                .find(|t| {
-                    split
-                        .iter()
-                        .filter(|o| tail(o, t.split('.').count()) == *t)
-                        .count()
-                        == 1
-                })
-                .unwrap_or_else(|| parts.join("."))
-        })
-        .collect()
-}
 
 /// The mitigation axes: (column, short name).
 fn mitigations(r: &Results) -> Vec<(usize, String)> {
@@ -387,6 +365,8 @@ mod tests {
                 shock: false,
                 values: vec!["a".into(), "b".into()],
             }],
+            markets: vec![],
+            about: "",
         };
         let g = group(&r, &["amplification", "liquidated_notional"]);
         assert_eq!(g.series, ["m=a", "m=b"]);

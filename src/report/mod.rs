@@ -9,8 +9,11 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod headline;
 pub mod html;
+pub mod labels;
 pub mod results;
 pub mod steps;
 pub mod summary;
 pub mod svg;
+pub mod units;

@@ -42,12 +42,25 @@ pub struct Results<'a> {
     pub steps: Vec<&'a [String]>,
     /// The grid's axes.
     pub axes: Vec<AxisMeta>,
+    /// The markets: (symbol, settlement asset), in config order.
+    pub markets: Vec<(String, String)>,
+    /// The question the config asks (its opening comment; may be empty).
+    pub about: &'a str,
 }
 
 impl Results<'_> {
     /// Index of a scenario column.
     pub fn col(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == name)
+    }
+
+    /// The asset the money columns are in: the markets' settlement asset,
+    /// or `quote units` when none is known or the markets differ.
+    pub fn settlement(&self) -> String {
+        match self.markets.split_first() {
+            Some(((_, first), rest)) if rest.iter().all(|(_, s)| s == first) => first.clone(),
+            _ => super::units::QUOTE_UNITS.to_string(),
+        }
     }
 
     /// Index of a step column.

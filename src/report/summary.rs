@@ -140,6 +140,8 @@ mod tests {
             step_columns: &[],
             steps: vec![],
             axes: vec![],
+            markets: vec![],
+            about: "",
         };
         let v: Value = serde_json::from_slice(&summary_json(&r)).unwrap();
         assert_eq!(v["conservation_residual"], "0");

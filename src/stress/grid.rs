@@ -55,6 +55,21 @@ pub struct Plan {
     pub base_seed: u64,
     /// A hash of everything that determines the results (hex).
     pub config_hash: String,
+    /// The config's opening comment: the question it asks (not hashed:
+    /// it changes no result).
+    pub about: String,
+}
+
+/// The opening comment of a config: its first comment lines up to the
+/// first empty one (`#` alone) or the first line that is not a comment,
+/// joined into one paragraph.
+pub fn opening_comment(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.starts_with('#') && l.trim_start_matches('#').trim() != "")
+        .map(|l| l.trim_start_matches('#').trim())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One scenario: a grid point and a repetition.
@@ -146,6 +161,7 @@ impl Plan {
             seeds,
             base_seed,
             config_hash: String::new(),
+            about: opening_comment(text),
         };
         plan.config_hash = plan.hash();
         Ok(plan)

@@ -13,6 +13,8 @@ use super::error::StressError;
 use super::grid::{AxisRole, Plan};
 use super::record::scenario_header;
 use super::shard::Shard;
+use crate::instrument::ContractKind;
+use crate::report::units::settlement_asset;
 
 /// File name of the manifest in a results folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -29,6 +31,16 @@ pub struct AxisEntry {
     pub role: String,
     /// Its values, as written.
     pub values: Vec<String>,
+}
+
+/// One market of the run, as the report names its money.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketEntry {
+    /// Its symbol.
+    pub symbol: String,
+    /// The asset its money is settled in (`USDT`, `BTC`).
+    pub settlement: String,
 }
 
 /// The manifest.
@@ -56,6 +68,12 @@ pub struct Manifest {
     pub columns: Vec<String>,
     /// The grid's axes.
     pub axes: Vec<AxisEntry>,
+    /// The markets, in config order.
+    #[serde(default)]
+    pub markets: Vec<MarketEntry>,
+    /// The config's opening comment: the question the run asks.
+    #[serde(default)]
+    pub about: String,
 }
 
 impl Manifest {
@@ -84,6 +102,23 @@ impl Manifest {
                     values: a.info.labels.clone(),
                 })
                 .collect(),
+            markets: plan
+                .points
+                .first()
+                .map(|p| {
+                    p.markets
+                        .iter()
+                        .map(|m| MarketEntry {
+                            symbol: m.inst.symbol.clone(),
+                            settlement: settlement_asset(
+                                &m.inst.symbol,
+                                m.inst.kind == ContractKind::Inverse,
+                            ),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            about: plan.about.clone(),
         }
     }
 

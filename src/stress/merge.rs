@@ -25,6 +25,8 @@ pub struct MergeReport {
     pub scenarios: u64,
     /// The output folder.
     pub out: PathBuf,
+    /// The closing lines: the worst scenario and where the report is.
+    pub headline: String,
 }
 
 fn same_place(a: &Path, b: &Path) -> bool {
@@ -132,10 +134,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, StressError> {
         ));
     }
     std::fs::create_dir_all(out).map_err(|e| StressError::io(out, e))?;
-    write_all(out, &manifest, &records)?;
+    let headline = write_all(out, &manifest, &records)?;
     Ok(MergeReport {
         inputs: dirs.len(),
         scenarios: manifest.scenarios,
         out: out.to_path_buf(),
+        headline,
     })
 }

@@ -15,6 +15,7 @@ use super::manifest::{Manifest, MANIFEST};
 use super::record::{step_columns, Record};
 use crate::report::atomic::write_atomic;
 use crate::report::csv::to_csv;
+use crate::report::headline::headline;
 use crate::report::html::report_html;
 use crate::report::results::{AxisMeta, Results};
 use crate::report::summary::summary_json;
@@ -29,12 +30,13 @@ pub const FILES: [&str; 6] = [
     MANIFEST,
 ];
 
-/// Writes every output file of a results folder.
+/// Writes every output file of a results folder; returns the closing
+/// lines for the terminal (`report::headline`).
 pub fn write_all(
     dir: &Path,
     manifest: &Manifest,
     records: &BTreeMap<u64, Record>,
-) -> Result<(), StressError> {
+) -> Result<String, StressError> {
     let rows: Vec<&[String]> = records.values().map(|r| r.row.as_slice()).collect();
     let steps: Vec<&[String]> = records
         .values()
@@ -62,6 +64,12 @@ pub fn write_all(
                 values: a.values.clone(),
             })
             .collect(),
+        markets: manifest
+            .markets
+            .iter()
+            .map(|m| (m.symbol.clone(), m.settlement.clone()))
+            .collect(),
+        about: &manifest.about,
     };
     let write = |name: &str, bytes: &[u8]| -> Result<(), StressError> {
         let path = dir.join(name);
@@ -73,5 +81,5 @@ pub fn write_all(
     write("report.html", &report_html(&results))?;
     journal::rewrite(&dir.join(JOURNAL), records)?;
     write(MANIFEST, &manifest.to_json())?;
-    Ok(())
+    Ok(headline(&results, dir))
 }

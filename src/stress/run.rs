@@ -49,6 +49,8 @@ pub struct StressReport {
     pub resumed: usize,
     /// The results folder.
     pub out: PathBuf,
+    /// The closing lines: the worst scenario and where the report is.
+    pub headline: String,
 }
 
 /// Loads the plan of a config file.
@@ -129,10 +131,11 @@ pub fn stress(opts: &StressOptions) -> Result<StressReport, StressError> {
     });
     progress.finish();
     result?;
-    write_all(&opts.out, &manifest, &done)?;
+    let headline = write_all(&opts.out, &manifest, &done)?;
     Ok(StressReport {
         scenarios: ids.len(),
         resumed,
         out: opts.out.clone(),
+        headline,
     })
 }
