@@ -128,7 +128,11 @@ fn summary(pop: &mut Pop) {
     let mk_marks = pop.marks.clone();
     let t = Instant::now();
     for a in 1..=n_rekey {
-        let amt = Money(if a % 2 == 0 { 1_000_000 } else { -1_000_000 });
+        let amt = Money(if a.is_multiple_of(2) {
+            1_000_000
+        } else {
+            -1_000_000
+        });
         pop.accts.credit(a, amt).expect("credit");
         pop.index
             .update(&pop.accts, &Market::new(&pop.insts, &mk_marks), a);
@@ -233,7 +237,11 @@ fn bench(c: &mut Criterion) {
         g.bench_function("rekey", |b| {
             b.iter(|| {
                 a = a % (N as AccountIdx) + 1;
-                let amt = Money(if a % 2 == 0 { 1_000_000 } else { -1_000_000 });
+                let amt = Money(if a.is_multiple_of(2) {
+                    1_000_000
+                } else {
+                    -1_000_000
+                });
                 pop.accts.credit(a, amt).expect("credit");
                 pop.index
                     .update(&pop.accts, &Market::new(&pop.insts, &base), a);

@@ -12,6 +12,7 @@
 pub mod book;
 pub mod event;
 pub mod instrument;
+pub mod lines;
 pub mod liquidation;
 pub mod margin;
 pub mod muldiv;

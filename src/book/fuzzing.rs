@@ -397,7 +397,7 @@ impl Bytes<'_> {
         let side = self.side();
         let qty = self.qty();
         let kind = self.u8();
-        let price = if kind % 8 == 0 {
+        let price = if kind.is_multiple_of(8) {
             None
         } else {
             Some(self.price())

@@ -138,7 +138,7 @@ pub fn parse_decimal(b: &[u8]) -> Result<Decimal, NumError> {
         s += 1;
     }
     if exp != 0 {
-        while s > 0 && m % 10 == 0 {
+        while s > 0 && m.is_multiple_of(10) {
             m /= 10;
             s -= 1;
         }

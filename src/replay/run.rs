@@ -196,7 +196,7 @@ pub fn run(setup: &Setup, src: &mut dyn EventSource) -> Result<DriveOutcome, Run
             });
         }
         n += 1;
-        if n % TICK == 0 {
+        if n.is_multiple_of(TICK) {
             if let Some(b) = &bar {
                 b.set_position(n);
             }

@@ -1,4 +1,5 @@
-//! Report writers: atomic file output, CSV text, the summary JSON, small
+//! Report writers: atomic file output, the lock of an output folder,
+//! excerpts of foreign text for errors, CSV text, the summary JSON, small
 //! inline SVG charts and the HTML report of a stress run.
 //!
 //! Owns: how results look on disk and on screen.
@@ -9,9 +10,11 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod excerpt;
 pub mod headline;
 pub mod html;
 pub mod labels;
+pub mod lock;
 pub mod results;
 pub mod steps;
 pub mod summary;

@@ -47,6 +47,18 @@ pub enum StressError {
     },
 }
 
+/// Longest message an error carries: anything quoted from an input (a
+/// key, a value, a line) is cut well before it.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_CHARS {
+        message
+    } else {
+        crate::report::excerpt::excerpt(&message, MAX_MESSAGE_CHARS)
+    }
+}
+
 impl StressError {
     /// True for errors of the input (exit status 2), false for the rest
     /// (exit status 1).
@@ -71,7 +83,16 @@ impl StressError {
         StressError::Input {
             path: path.into(),
             line,
-            message: message.into(),
+            message: bounded(message.into()),
+        }
+    }
+}
+
+impl From<(PathBuf, crate::report::lock::LockError)> for StressError {
+    fn from((dir, e): (PathBuf, crate::report::lock::LockError)) -> StressError {
+        match e {
+            crate::report::lock::LockError::Io(source) => StressError::Io { path: dir, source },
+            held => StressError::input(dir, None, held.to_string()),
         }
     }
 }
@@ -80,7 +101,7 @@ impl From<super::point::ConfigError> for StressError {
     fn from(e: super::point::ConfigError) -> StressError {
         StressError::Config {
             line: e.line,
-            message: e.message,
+            message: bounded(e.message),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Must not: hold anything that varies between runs of the same config
 //! and shard (no times, no host names, no thread counts).
 
+use std::io::ErrorKind;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -14,10 +15,14 @@ use super::grid::{AxisRole, Plan};
 use super::record::scenario_header;
 use super::shard::Shard;
 use crate::instrument::ContractKind;
+use crate::lines::{read_capped, utf8, LineError};
 use crate::report::units::settlement_asset;
 
 /// File name of the manifest in a results folder.
 pub const MANIFEST: &str = "manifest.json";
+/// Largest manifest read back (its axes hold the values of a config,
+/// itself at most `grid::MAX_CONFIG_BYTES`).
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 /// Format tag of this manifest layout.
 pub const FORMAT: &str = "cascade-stress/1";
 
@@ -150,12 +155,16 @@ impl Manifest {
     /// none.
     pub fn read(dir: &Path) -> Result<Option<Manifest>, StressError> {
         let path = dir.join(MANIFEST);
-        let text = match std::fs::read_to_string(&path) {
+        let bytes = match read_capped(&path, MAX_MANIFEST_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StressError::io(path, e)),
+            Err(LineError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => {
+                return Ok(None)
+            }
+            Err(LineError::Io { source, .. }) => return Err(StressError::io(path, source)),
+            Err(e) => return Err(StressError::input(&path, e.line(), e.to_string())),
         };
-        let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+        let text = utf8(&bytes).map_err(|e| StressError::input(&path, e.line(), e.to_string()))?;
+        let m: Manifest = serde_json::from_str(text).map_err(|e| {
             StressError::input(&path, Some(e.line()), format!("not a stress manifest: {e}"))
         })?;
         if m.format != FORMAT {

@@ -1,9 +1,11 @@
 //! The `merge` command: joins the results folders of the shards of one
 //! run into exactly the folder one unsharded run would have written.
 //!
-//! Checks: every folder has a manifest of the same run (config hash,
-//! columns, seeds); every scenario id of the run is present, each shard
-//! complete; the output folder is none of the inputs.
+//! Checks: every input is a folder with a manifest of the same run (config
+//! hash, columns, seeds), not being written (a shared lock on each); every
+//! scenario id of the run is present, each shard complete; the output
+//! folder is none of the inputs, holds no other run, and is locked while
+//! the merge writes it.
 //!
 //! Must not: recompute anything.
 
@@ -15,6 +17,8 @@ use super::journal::{self, JOURNAL};
 use super::manifest::{Manifest, MANIFEST};
 use super::outputs::write_all;
 use super::record::Record;
+use super::run::lock_out;
+use crate::report::lock::FolderLock;
 
 /// What a merge did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +58,22 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, StressError> {
     }
     let mut whole: Option<Manifest> = None;
     let mut records: BTreeMap<u64, Record> = BTreeMap::new();
+    let mut input_locks: Vec<FolderLock> = Vec::new();
     for dir in dirs {
+        if !dir.is_dir() {
+            return Err(StressError::input(
+                dir,
+                None,
+                if dir.exists() {
+                    "not a folder: merge takes the results folders of stress runs"
+                } else {
+                    "no such folder"
+                },
+            ));
+        }
+        if let Some(l) = FolderLock::shared(dir).map_err(|e| (dir.clone(), e))? {
+            input_locks.push(l);
+        }
         let m = Manifest::read(dir)?.ok_or_else(|| {
             StressError::input(
                 dir.join(MANIFEST),
@@ -133,8 +152,32 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, StressError> {
             ),
         ));
     }
-    std::fs::create_dir_all(out).map_err(|e| StressError::io(out, e))?;
+    let lock = lock_out(out, "merge")?;
+    match Manifest::read(out)? {
+        Some(m) if m == manifest => {}
+        Some(m) => {
+            return Err(StressError::input(
+                out.join(MANIFEST),
+                None,
+                format!(
+                    "this folder holds another run (config {}, shard {}): choose another --out or remove the folder",
+                    m.config_hash,
+                    m.shard.as_deref().unwrap_or("whole"),
+                ),
+            ))
+        }
+        None if out.join(JOURNAL).exists() => {
+            return Err(StressError::input(
+                out.join(JOURNAL),
+                None,
+                "a results journal without its manifest: choose another --out or remove the folder",
+            ))
+        }
+        None => {}
+    }
     let headline = write_all(out, &manifest, &records)?;
+    drop(lock);
+    drop(input_locks);
     Ok(MergeReport {
         inputs: dirs.len(),
         scenarios: manifest.scenarios,

@@ -1,8 +1,9 @@
 //! The files of a results folder, all made from the manifest and the
-//! records alone, each written atomically: `scenarios.csv`, `steps.csv`,
-//! `summary.json`, `report.html`, the sorted `results.jsonl` and
-//! `manifest.json`. A run, a resumed run and a merge of shards call this
-//! with the same inputs and so write the same bytes.
+//! records alone: `scenarios.csv`, `steps.csv`, `summary.json`,
+//! `report.html`, the sorted `results.jsonl` and `manifest.json`. Each is
+//! written to a temporary first, and none is renamed to its final name
+//! before all are written. A run, a resumed run and a merge of shards
+//! call this with the same inputs and so write the same bytes.
 //!
 //! Must not: compute results.
 
@@ -13,12 +14,13 @@ use super::error::StressError;
 use super::journal::{self, JOURNAL};
 use super::manifest::{Manifest, MANIFEST};
 use super::record::{step_columns, Record};
-use crate::report::atomic::write_atomic;
+use crate::report::atomic::{commit_all, AtomicWriter};
 use crate::report::csv::to_csv;
 use crate::report::headline::headline;
 use crate::report::html::report_html;
 use crate::report::results::{AxisMeta, Results};
 use crate::report::summary::summary_json;
+use std::io::Write;
 
 /// The files `write_all` writes, in order.
 pub const FILES: [&str; 6] = [
@@ -71,15 +73,20 @@ pub fn write_all(
             .collect(),
         about: &manifest.about,
     };
-    let write = |name: &str, bytes: &[u8]| -> Result<(), StressError> {
+    let mut staged = Vec::with_capacity(FILES.len());
+    let mut stage = |name: &str, bytes: &[u8]| -> Result<(), StressError> {
         let path = dir.join(name);
-        write_atomic(&path, bytes).map_err(|e| StressError::io(path, e))
+        let mut f = AtomicWriter::create(&path).map_err(|e| StressError::io(&path, e))?;
+        f.write_all(bytes).map_err(|e| StressError::io(&path, e))?;
+        staged.push(f);
+        Ok(())
     };
-    write("scenarios.csv", &to_csv(&manifest.columns, rows))?;
-    write("steps.csv", &to_csv(&step_header, steps))?;
-    write("summary.json", &summary_json(&results))?;
-    write("report.html", &report_html(&results))?;
-    journal::rewrite(&dir.join(JOURNAL), records)?;
-    write(MANIFEST, &manifest.to_json())?;
+    stage("scenarios.csv", &to_csv(&manifest.columns, rows))?;
+    stage("steps.csv", &to_csv(&step_header, steps))?;
+    stage("summary.json", &summary_json(&results))?;
+    stage("report.html", &report_html(&results))?;
+    stage(JOURNAL, &journal::to_text(records.values()))?;
+    stage(MANIFEST, &manifest.to_json())?;
+    commit_all(staged).map_err(|(path, e)| StressError::io(path, e))?;
     Ok(headline(&results, dir))
 }

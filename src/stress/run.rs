@@ -21,7 +21,8 @@ use super::progress::Progress;
 use super::record::Record;
 use super::shard::Shard;
 use super::sweep::run_sweep;
-use crate::report::atomic::write_atomic;
+use crate::report::atomic::{remove_stale_temporaries, write_atomic};
+use crate::report::lock::FolderLock;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -60,14 +61,31 @@ pub fn load_plan(config: &Path, seed: Option<u64>) -> Result<Plan, StressError> 
     Ok(Plan::load(&text, seed)?)
 }
 
-/// Opens a results folder for `manifest`: creates it, or checks that it
-/// holds the same run, and returns the records already done.
+/// Creates the output folder `out` (of `command`) if need be, takes its
+/// lock and removes the temporaries a killed run left in it.
+pub fn lock_out(out: &Path, command: &str) -> Result<FolderLock, StressError> {
+    if out.exists() && !out.is_dir() {
+        return Err(StressError::input(
+            out,
+            None,
+            "not a folder: --out names the results folder",
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| StressError::io(out, e))?;
+    let lock = FolderLock::exclusive(out, command).map_err(|e| (out.to_path_buf(), e))?;
+    remove_stale_temporaries(out).map_err(|e| StressError::io(out, e))?;
+    Ok(lock)
+}
+
+/// Opens a results folder for `manifest`: creates and locks it, or checks
+/// that it holds the same run, and returns the lock and the records
+/// already done.
 fn open_out(
     out: &Path,
     manifest: &Manifest,
     ids: &[u64],
-) -> Result<BTreeMap<u64, Record>, StressError> {
-    std::fs::create_dir_all(out).map_err(|e| StressError::io(out, e))?;
+) -> Result<(FolderLock, BTreeMap<u64, Record>), StressError> {
+    let lock = lock_out(out, "stress")?;
     let journal_path = out.join(JOURNAL);
     match Manifest::read(out)? {
         Some(m) if m == *manifest => {}
@@ -101,7 +119,7 @@ fn open_out(
     done.retain(|id, _| wanted.contains(id));
     // Drop a torn tail before appending after it.
     journal::rewrite(&journal_path, &done)?;
-    Ok(done)
+    Ok((lock, done))
 }
 
 /// Runs (or resumes) a stress config into its results folder.
@@ -114,7 +132,7 @@ pub fn stress(opts: &StressOptions) -> Result<StressReport, StressError> {
         .unwrap_or_else(|| PathBuf::from("."));
     let ids = opts.shard.ids(plan.scenario_count());
     let manifest = Manifest::new(&plan, opts.shard);
-    let mut done = open_out(&opts.out, &manifest, &ids)?;
+    let (lock, mut done) = open_out(&opts.out, &manifest, &ids)?;
     let resumed = done.len();
     let pending: Vec<u64> = ids
         .iter()
@@ -132,6 +150,7 @@ pub fn stress(opts: &StressOptions) -> Result<StressReport, StressError> {
     progress.finish();
     result?;
     let headline = write_all(&opts.out, &manifest, &done)?;
+    drop(lock);
     Ok(StressReport {
         scenarios: ids.len(),
         resumed,

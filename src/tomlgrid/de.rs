@@ -23,6 +23,7 @@ use serde::de::{
 };
 
 use super::tree::{Doc, Key, Node, Sp};
+use crate::report::excerpt::excerpt;
 
 /// Name of the newtype through which `At<T>` asks for its position.
 const AT_MAGIC: &str = "$__cascade_stress_at";
@@ -51,10 +52,12 @@ impl DeError {
 
 impl fmt::Display for DeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys and messages may quote the document: a short excerpt only.
+        let message = excerpt(&self.message, 300);
         if self.key.is_empty() {
-            f.write_str(&self.message)
+            f.write_str(&message)
         } else {
-            write!(f, "{}: {}", self.key, self.message)
+            write!(f, "{}: {message}", excerpt(&self.key, 120))
         }
     }
 }

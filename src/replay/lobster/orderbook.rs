@@ -38,7 +38,7 @@ pub fn parse_book_row(line: &[u8], row: &mut BookRow) -> Result<(), String> {
 
 fn parse_with(f: &mut Fields, line: &[u8], row: &mut BookRow) -> Result<(), RowError> {
     f.split(line, b',');
-    if f.len() % 4 != 0 || f.len() == 0 {
+    if !f.len().is_multiple_of(4) || f.len() == 0 {
         return Err(RowError::row(format!(
             "expected 4 fields per level, found {}",
             f.len()

@@ -1,0 +1,243 @@
+//! Stress and merge outputs that cannot lie, as an operator meets them
+//! through the CLI: one run at a time per folder (a second is refused with
+//! status 2, naming the holder; a killed holder releases the folder and
+//! its stale temporaries are removed), merges that refuse another run's
+//! folder as `--out`, and bad folders refused with status 2.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A run that takes a few seconds (so that another can start meanwhile).
+const SLOW: &str = r#"seeds = 100
+[[market]]
+price = "60000"
+open_interest = "300000000"
+[market.instrument]
+symbol = "BTCUSDT"
+kind = "linear"
+tick = "0.1"
+lot = "0.001"
+tiers = [{ mmr = "0.005", imr = "0.01" }]
+[market.book]
+levels = 100
+half_spread_ticks = 5
+gap_ticks = 100
+size = "0.5"
+[population.generate]
+accounts = 20000
+size = { dist = "lognormal", sigma = "1.2" }
+leverage = { dist = "uniform", min = "2", max = "50" }
+[[shock]]
+kind = "index"
+symbol = "BTCUSDT"
+move = "-0.05"
+steps = 5
+"#;
+
+/// A small run.
+const SMALL: &str = r#"[[market]]
+price = "100"
+[market.instrument]
+symbol = "X"
+kind = "linear"
+tick = "1"
+lot = "1"
+tiers = [{ mmr = "0.01", imr = "0.02" }]
+[market.book]
+levels = 20
+size = "1"
+
+[[population.account]]
+id = 1
+deposit = "6"
+position = [{ symbol = "X", qty = "1", entry = "100" }]
+
+[[shock]]
+kind = "index"
+symbol = "X"
+move = ["-0.03", "-0.06"]
+"#;
+
+struct Tmp(PathBuf);
+
+impl Tmp {
+    fn new(name: &str) -> Tmp {
+        let d = std::env::temp_dir().join(format!("cascade-integ-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        Tmp(d)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn cascade(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn spawn(args: &[&str], dir: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn status(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Waits until `path` exists (a run has started writing), at most 60 s.
+fn wait_for(path: &Path, child: &mut Child) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the first run ended before writing {}",
+            path.display()
+        );
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Before the lock, a second run into a busy folder resumed it (status 0)
+/// and both appended to one journal.
+#[test]
+fn a_second_run_into_a_busy_folder_is_refused_naming_the_holder() {
+    let t = Tmp::new("lock");
+    fs::write(t.path().join("slow.toml"), SLOW).unwrap();
+    fs::create_dir_all(t.path().join("out")).unwrap();
+    // A temporary left by a run killed long ago.
+    fs::write(t.path().join("out/.results.jsonl.tmp-4194301"), b"{").unwrap();
+    let args = ["stress", "slow.toml", "--out", "out", "--threads", "1"];
+    let mut first = spawn(&args, t.path());
+    wait_for(&t.path().join("out/manifest.json"), &mut first);
+    let second = cascade(&args, t.path());
+    let first_still_running = first.try_wait().unwrap().is_none();
+    assert_eq!(status(&second), 2, "{}", stderr(&second));
+    let msg = stderr(&second);
+    assert!(
+        msg.contains("in use by another cascade run")
+            && msg.contains(&format!("process {}", first.id()))
+            && msg.contains("cascade stress"),
+        "{msg}"
+    );
+    assert!(first_still_running, "the check needs the first run alive");
+    // Merging into the busy folder is refused too.
+    let merge = cascade(&["merge", "out", "--out", "out"], t.path());
+    assert_eq!(status(&merge), 2, "{}", stderr(&merge));
+    // Killed, the holder releases the folder; the stale temporary is gone
+    // once the next run takes the lock, and that run resumes.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let again = cascade(
+        &["stress", "slow.toml", "--out", "out", "--quiet"],
+        t.path(),
+    );
+    assert_eq!(status(&again), 0, "{}", stderr(&again));
+    let names: Vec<String> = fs::read_dir(t.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains(".tmp") || n.contains("cascade-tmp")),
+        "{names:?}"
+    );
+    assert_eq!(fs::read(t.path().join("out/.cascade.lock")).unwrap(), b"");
+}
+
+/// Before, `merge` wrote over a folder holding another run.
+#[test]
+fn merge_refuses_another_runs_folder_as_out() {
+    let t = Tmp::new("mergeout");
+    fs::write(t.path().join("a.toml"), SMALL).unwrap();
+    fs::write(
+        t.path().join("b.toml"),
+        SMALL.replace("\"-0.06\"", "\"-0.07\""),
+    )
+    .unwrap();
+    for (args, what) in [
+        (vec!["stress", "a.toml", "--out", "a", "--quiet"], "a"),
+        (
+            vec![
+                "stress", "b.toml", "--out", "b0", "--shard", "0/2", "--quiet",
+            ],
+            "b0",
+        ),
+        (
+            vec![
+                "stress", "b.toml", "--out", "b1", "--shard", "1/2", "--quiet",
+            ],
+            "b1",
+        ),
+    ] {
+        let o = cascade(&args, t.path());
+        assert_eq!(status(&o), 0, "{what}: {}", stderr(&o));
+    }
+    let before = fs::read(t.path().join("a/scenarios.csv")).unwrap();
+    let o = cascade(&["merge", "b0", "b1", "--out", "a"], t.path());
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("another run"), "{}", stderr(&o));
+    assert_eq!(fs::read(t.path().join("a/scenarios.csv")).unwrap(), before);
+    // Into a fresh folder, or again into the same merged folder, it works.
+    for _ in 0..2 {
+        let o = cascade(&["merge", "b0", "b1", "--out", "m"], t.path());
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+    }
+}
+
+/// Before, these exited 1 (an I/O error) instead of 2 (bad input).
+#[test]
+fn a_file_for_a_folder_and_a_binary_manifest_are_bad_input() {
+    let t = Tmp::new("badfolders");
+    fs::write(t.path().join("a.toml"), SMALL).unwrap();
+    let o = cascade(&["stress", "a.toml", "--out", "a", "--quiet"], t.path());
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let o = cascade(&["merge", "a/scenarios.csv", "--out", "m"], t.path());
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a folder"), "{}", stderr(&o));
+    let o = cascade(&["merge", "nowhere", "--out", "m"], t.path());
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    let o = cascade(
+        &["stress", "a.toml", "--out", "a.toml", "--quiet"],
+        t.path(),
+    );
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    let mut manifest = fs::read(t.path().join("a/manifest.json")).unwrap();
+    manifest.splice(20..20, [b'\n', 0xff, 0xfe]);
+    fs::write(t.path().join("a/manifest.json"), &manifest).unwrap();
+    for args in [
+        vec!["merge", "a", "--out", "m"],
+        vec!["stress", "a.toml", "--out", "a", "--quiet"],
+    ] {
+        let o = cascade(&args, t.path());
+        assert_eq!(status(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("manifest.json:3:") && stderr(&o).contains("UTF-8"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
