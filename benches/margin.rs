@@ -80,12 +80,12 @@ fn population() -> Pop {
             .open_position(x, 0, &insts[0], Qty(q), entry, margin)
             .expect("bench position");
     }
-    let index = TriggerIndex::build(&accts, &Market::new(&insts, &marks));
+    let index = TriggerIndex::build(&mut accts, &Market::new(&insts, &marks));
     let after = LIVE.load(Ordering::Relaxed);
     let inline = std::mem::size_of::<Accounts>() + std::mem::size_of::<TriggerIndex>();
     let bytes_per_account = ((after - before) as f64 + inline as f64) / N as f64;
     let mut long_keys: Vec<f64> = (1..=N as AccountIdx)
-        .filter_map(|a| index.key_of(a, 0))
+        .filter_map(|a| index.key_of(&accts, a, 0))
         .filter(|&(k, long)| long && k.is_finite())
         .map(|(k, _)| k)
         .collect();
@@ -135,7 +135,7 @@ fn summary(pop: &mut Pop) {
         });
         pop.accts.credit(a, amt).expect("credit");
         pop.index
-            .update(&pop.accts, &Market::new(&pop.insts, &mk_marks), a);
+            .update(&mut pop.accts, &Market::new(&pop.insts, &mk_marks), a);
     }
     let rekey_ns = t.elapsed().as_nanos() as f64 / n_rekey as f64;
     println!("margin: re-key {rekey_ns:.0} ns/account (credit + solve + remove + insert)");
@@ -147,7 +147,7 @@ fn summary(pop: &mut Pop) {
         for _ in 0..7 {
             out.clear();
             let t = Instant::now();
-            pop.index.on_mark(&pop.accts, &mk, 0, &mut out);
+            pop.index.on_mark(&mut pop.accts, &mk, 0, &mut out);
             runs.push(t.elapsed());
         }
         let idx_t = median(runs);
@@ -191,8 +191,12 @@ fn cascade(pop: &mut Pop, per_step: usize, total: usize) {
         let mk_marks = pop.marks.clone();
         out.clear();
         let t = Instant::now();
-        pop.index
-            .on_mark(&pop.accts, &Market::new(&pop.insts, &mk_marks), 0, &mut out);
+        pop.index.on_mark(
+            &mut pop.accts,
+            &Market::new(&pop.insts, &mk_marks),
+            0,
+            &mut out,
+        );
         on_mark += t.elapsed();
         let t = Instant::now();
         for &a in &out {
@@ -206,7 +210,7 @@ fn cascade(pop: &mut Pop, per_step: usize, total: usize) {
                 .expect("close");
             pop.accts.apply_fill(0, 0, inst, q, p).expect("street");
             pop.index
-                .update(&pop.accts, &Market::new(&pop.insts, &mk_marks), a);
+                .update(&mut pop.accts, &Market::new(&pop.insts, &mk_marks), a);
         }
         close += t.elapsed();
         liquidated += out.len();
@@ -244,7 +248,7 @@ fn bench(c: &mut Criterion) {
                 });
                 pop.accts.credit(a, amt).expect("credit");
                 pop.index
-                    .update(&pop.accts, &Market::new(&pop.insts, &base), a);
+                    .update(&mut pop.accts, &Market::new(&pop.insts, &base), a);
             })
         });
         for k in [1_000usize, 10_000] {
@@ -253,8 +257,12 @@ fn bench(c: &mut Criterion) {
             g.bench_with_input(BenchmarkId::new("on_mark", k), &k, |b, _| {
                 b.iter(|| {
                     out.clear();
-                    pop.index
-                        .on_mark(&pop.accts, &Market::new(&pop.insts, &marks), 0, &mut out);
+                    pop.index.on_mark(
+                        &mut pop.accts,
+                        &Market::new(&pop.insts, &marks),
+                        0,
+                        &mut out,
+                    );
                     black_box(out.len())
                 })
             });

@@ -57,7 +57,7 @@ fn one_million_accounts_fit_256_bytes_each() {
             accts.move_to_isolated(x, 0, deposit).unwrap();
         }
     }
-    let index = TriggerIndex::build(&accts, &Market::new(&insts, &marks));
+    let index = TriggerIndex::build(&mut accts, &Market::new(&insts, &marks));
     let after = LIVE.load(Ordering::Relaxed);
 
     let heap = (after - before) as f64;

@@ -7,13 +7,18 @@
 //!      marked instrument;
 //!  (c) at the reported liquidation price (the ticks either side) the
 //!      exact liquidatable test flips as the bound says.
+//!
+//! And the ADL ranking kept between events (`AdlRanking`) against a fresh
+//! full sort (`adl_queue`) on the same random paths, with marks nudged
+//! within and beyond its windows: after every step, for every marked
+//! instrument and both sides, each queried prefix is the full sort's.
 
 use cascade::instrument::{Instrument, InstrumentSpec, MarkPolicy};
 use cascade::margin::{
-    brute_force_liquidatable, liq_bound, unit_liquidatable, Accounts, LiqBound, MarginMode, Market,
-    Marks, TriggerIndex,
+    adl_queue, brute_force_liquidatable, liq_bound, unit_liquidatable, Accounts, AdlRanking,
+    LiqBound, MarginMode, Market, Marks, TriggerIndex,
 };
-use cascade::types::{Money, Price, Qty, Rate, Ratio};
+use cascade::types::{Money, Price, Qty, Rate, Ratio, Side};
 use proptest::prelude::*;
 
 fn inst(json: &str) -> Instrument {
@@ -172,13 +177,13 @@ impl World {
             }
         }
         let mk = Market::new(&w.insts, &w.marks);
-        w.index = TriggerIndex::build(&w.accts, &mk);
+        w.index = TriggerIndex::build(&mut w.accts, &mk);
         w
     }
 
     fn update(&mut self, idx: u32) {
         let mk = Market::new(&self.insts, &self.marks);
-        self.index.update(&self.accts, &mk, idx);
+        self.index.update(&mut self.accts, &mk, idx);
     }
 
     fn apply(&mut self, op: &Op) {
@@ -235,7 +240,8 @@ impl World {
                 if self.marks.force(inst as u32, pr).is_some() {
                     let mk = Market::new(&self.insts, &self.marks);
                     let mut got = Vec::new();
-                    self.index.on_mark(&self.accts, &mk, inst as u32, &mut got);
+                    self.index
+                        .on_mark(&mut self.accts, &mk, inst as u32, &mut got);
                     let want = brute_force_liquidatable(&self.accts, &mk, Some(inst as u32));
                     assert_eq!(got, want, "on_mark({inst}) at {pr:?}");
                 }
@@ -256,7 +262,7 @@ impl World {
             }
             let mk = Market::new(&self.insts, &self.marks);
             let mut got = Vec::new();
-            self.index.on_mark(&self.accts, &mk, i, &mut got);
+            self.index.on_mark(&mut self.accts, &mk, i, &mut got);
             let want = brute_force_liquidatable(&self.accts, &mk, Some(i));
             assert_eq!(got, want, "index vs scan, instrument {i}");
         }
@@ -268,7 +274,7 @@ impl World {
                 let inverse = self.insts[i as usize].is_inverse();
                 // Inverse values are rounded to a money unit in the exact
                 // test: allow the index's own pad around the root.
-                let pad = match (inverse, self.index.key_of(idx, i)) {
+                let pad = match (inverse, self.index.key_of(&self.accts, idx, i)) {
                     (false, _) => 0.0,
                     (true, Some((k, _))) if k.is_finite() => {
                         let r = match bound {
@@ -339,6 +345,79 @@ proptest! {
         for op in &ops {
             w.apply(op);
             w.check();
+        }
+    }
+}
+
+impl World {
+    /// Moves the mark of `inst` by `tenths` of a per mille (small moves
+    /// stay inside the ADL ranking's windows).
+    fn nudge(&mut self, inst: usize, tenths: i64) {
+        let Some(m) = self.marks.mark(inst as u32) else {
+            return;
+        };
+        let p = Price((m.0 + m.0 * tenths / 10_000).max(1));
+        if self.marks.force(inst as u32, p).is_some() {
+            let mk = Market::new(&self.insts, &self.marks);
+            let mut got = Vec::new();
+            self.index
+                .on_mark(&mut self.accts, &mk, inst as u32, &mut got);
+        }
+    }
+
+    /// The ranking's prefixes against a full sort, every marked
+    /// instrument and side.
+    fn check_adl(&mut self, adl: &mut AdlRanking, qty: i64) {
+        for i in 0..self.insts.len() as u32 {
+            if self.marks.mark(i).is_none() {
+                continue;
+            }
+            for side in [Side::Buy, Side::Sell] {
+                let mk = Market::new(&self.insts, &self.marks);
+                let want = adl_queue(&self.accts, &mk, i, side, 0).unwrap();
+                for q in [1, qty, i64::MAX] {
+                    let got = adl.queue(&mut self.accts, &mk, i, side, 0, Qty(q)).unwrap();
+                    assert!(
+                        want.starts_with(&got),
+                        "prefix for {q} lots of {i}/{side:?}: {got:?} vs {want:?}"
+                    );
+                    let covered: i64 = got.iter().map(|e| e.qty.0).sum();
+                    assert!(
+                        covered >= q || got.len() == want.len(),
+                        "{q} lots of {i}/{side:?} not covered by {got:?}"
+                    );
+                    if q == i64::MAX {
+                        assert_eq!(got, want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn adl_ranking_matches_a_full_sort(
+        specs in prop::collection::vec(account(), 1..14),
+        ops in prop::collection::vec((op(15), 0..3usize, -60i64..60, 1i64..3000), 1..60),
+    ) {
+        let mut w = World::new(&specs);
+        for (k, i) in [(0usize, 1000i64), (1, 1000), (2, 1000)] {
+            w.apply(&Op::Mark { inst: k, p: i });
+        }
+        let mut adl = AdlRanking::new();
+        w.check_adl(&mut adl, 10);
+        for (op, inst, tenths, qty) in &ops {
+            // Half of the steps nudge a mark (mostly within the windows),
+            // the others are the margin test's operations.
+            if tenths % 2 == 0 {
+                w.nudge(*inst, *tenths);
+            } else {
+                w.apply(op);
+            }
+            w.check_adl(&mut adl, *qty);
         }
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::metrics::{CascadeMetrics, StepMetrics};
-use super::{Engine, Trigger, Unit};
+use super::{Engine, PendingLiqs, Trigger, Unit};
 use crate::book::{StopRequest, TriggerSource};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::margin;
@@ -159,7 +159,7 @@ impl Engine {
     /// Re-keys an account in the trigger index without queuing it.
     pub(super) fn rekey_quiet(&mut self, idx: margin::AccountIdx) {
         let view = margin::Market::new(&self.instruments, &self.marks);
-        self.index.update(&self.accounts, &view, idx);
+        self.index.update(&mut self.accounts, &view, idx);
     }
 
     /// Runs rounds of triggered work until none is left, closing each
@@ -205,20 +205,7 @@ impl Engine {
                 c.in_step = false;
                 c.current.clear();
             }
-            // Most underwater first (lowest equity / maintenance), ties by
-            // account id; units no longer liquidatable are skipped later.
-            let view = self.view();
-            let mut order: Vec<(margin::MarginRatio, u64, Unit, Trigger)> = liqs
-                .into_iter()
-                .filter_map(|(unit, trig)| {
-                    let acct = self.accounts.account(unit.account).ok()?;
-                    let inst = unit.isolated.unwrap_or(trig.inst);
-                    let ratio = margin::margin_ratio(acct, inst, &view).ok()?;
-                    Some((ratio, acct.id(), unit, trig))
-                })
-                .collect();
-            order.sort_by(|a, b| a.0.cmp_ratio(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-            for (_, _, unit, trig) in order {
+            for (unit, trig) in self.round_order(liqs) {
                 self.liquidate(unit, trig, sink);
             }
             for (inst, stop) in stops {
@@ -231,6 +218,37 @@ impl Engine {
             }
             self.end_step(sink);
         }
+    }
+
+    /// The order a round liquidates its units in: most underwater first
+    /// (lowest equity / maintenance, exactly), ties by account id, then by
+    /// unit. Sorted by a float key, refined exactly where two keys are too
+    /// close to call (`MarginRatio::cmp_keyed`), so the order is the exact
+    /// one at a fraction of the cost. Units no longer liquidatable are
+    /// skipped later, by `liquidate`.
+    fn round_order(&self, liqs: PendingLiqs) -> Vec<(Unit, Trigger)> {
+        let view = self.view();
+        let mut ranked: Vec<(margin::MarginRatio, u64, Unit, Trigger)> =
+            Vec::with_capacity(liqs.len());
+        let mut keys: Vec<f64> = Vec::with_capacity(liqs.len());
+        for (unit, trig) in liqs {
+            let Ok(acct) = self.accounts.account(unit.account) else {
+                continue;
+            };
+            let inst = unit.isolated.unwrap_or(trig.inst);
+            let Ok(ratio) = margin::margin_ratio(acct, inst, &view) else {
+                continue;
+            };
+            keys.push(ratio.approx());
+            ranked.push((ratio, acct.id(), unit, trig));
+        }
+        margin::exact_order_by_keys(&keys, |a, b| {
+            let (x, y) = (&ranked[a], &ranked[b]);
+            x.0.cmp_ratio(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
+        })
+        .into_iter()
+        .map(|k| (ranked[k as usize].2, ranked[k as usize].3))
+        .collect()
     }
 
     /// Ends the cascade under way, if any: what the funds could not pay is

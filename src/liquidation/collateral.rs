@@ -6,9 +6,10 @@
 
 use super::{Engine, EngineError, Trigger, Unit};
 use crate::event::{Event, EventSink, RejectReason};
+use crate::instrument::{MAX_PRICE_TICKS, MAX_QTY_LOTS};
 use crate::margin::{self, MarginMode};
 use crate::script::MarginMode as ScriptMode;
-use crate::types::{AccountId, Decimal, Money, Qty, Rate};
+use crate::types::{AccountId, Decimal, DecimalError, Money, Price, Qty, Rate};
 
 /// Largest amount one `account`, `deposit` or `insurance` command may move:
 /// 10^14 units of the settlement asset, so that margin arithmetic (money x
@@ -17,6 +18,11 @@ pub const MAX_AMOUNT: Money = Money(100_000_000_000_000_000_000_000_000);
 
 fn money(d: Decimal, field: &str) -> Result<Money, EngineError> {
     let m = Money::from_decimal(d).map_err(|e| EngineError::Invalid(format!("{field}: {e}")))?;
+    within_limit(m, field)
+}
+
+/// `m` when it is within [`MAX_AMOUNT`] either way.
+fn within_limit(m: Money, field: &str) -> Result<Money, EngineError> {
     if m.abs() > MAX_AMOUNT {
         return Err(EngineError::Invalid(format!(
             "{field}: more than {MAX_AMOUNT} in one command is beyond the engine's limits"
@@ -34,6 +40,23 @@ impl Engine {
         mode: ScriptMode,
     ) -> Result<(), EngineError> {
         let amount = money(deposit, "deposit")?;
+        let mode = match mode {
+            ScriptMode::Cross => MarginMode::Cross,
+            ScriptMode::Isolated => MarginMode::Isolated,
+        };
+        self.create_account(id, amount, mode)?;
+        Ok(())
+    }
+
+    /// Creates account `id` holding `amount` (checked as the `account`
+    /// command checks it); returns its dense index.
+    pub(super) fn create_account(
+        &mut self,
+        id: AccountId,
+        amount: Money,
+        mode: MarginMode,
+    ) -> Result<crate::margin::AccountIdx, EngineError> {
+        within_limit(amount, "deposit")?;
         if amount < Money::ZERO {
             return Err(EngineError::Invalid("deposit must not be negative".into()));
         }
@@ -45,13 +68,9 @@ impl Engine {
         if self.accounts.idx_of(id).is_some() {
             return Err(EngineError::DuplicateAccount(id));
         }
-        let mode = match mode {
-            ScriptMode::Cross => MarginMode::Cross,
-            ScriptMode::Isolated => MarginMode::Isolated,
-        };
-        self.accounts.create(id, amount, mode)?;
+        let idx = self.accounts.create(id, amount, mode)?;
         self.funds.deposited += amount;
-        Ok(())
+        Ok(idx)
     }
 
     /// `deposit`: adds collateral; a withdrawal must leave initial margin
@@ -125,7 +144,60 @@ impl Engine {
             .qty(qty)
             .map_err(|e| EngineError::Invalid(format!("qty: {e}")))?;
         let entry = self.price_of(inst, entry, "entry")?;
-        let held = self.position_qty(id, inst);
+        self.check_position_size(idx, inst, q, entry)?;
+        let margin = margin.map(|m| money(m, "margin")).transpose()?;
+        self.open_checked_position(idx, inst, q, entry, margin)?;
+        self.rekey(idx);
+        Ok(())
+    }
+
+    /// Gives account `idx` a position of `q` lots of `inst` at `entry`
+    /// against the street, with the checks of the `position` command,
+    /// without re-keying it (the bulk path builds the index once).
+    pub(super) fn place_position(
+        &mut self,
+        idx: crate::margin::AccountIdx,
+        inst: crate::event::InstrumentIdx,
+        q: Qty,
+        entry: Price,
+        margin: Option<Money>,
+    ) -> Result<(), EngineError> {
+        if inst as usize >= self.instruments.len() {
+            return Err(EngineError::Invalid(format!(
+                "no instrument with index {inst}"
+            )));
+        }
+        if q.0.unsigned_abs() > MAX_QTY_LOTS as u64 {
+            return Err(EngineError::Invalid(format!(
+                "qty: {}",
+                DecimalError::TooLarge
+            )));
+        }
+        if entry.0 <= 0 || entry.0 > MAX_PRICE_TICKS {
+            return Err(EngineError::Invalid(format!(
+                "entry: {}",
+                DecimalError::TooLarge
+            )));
+        }
+        self.check_position_size(idx, inst, q, entry)?;
+        let margin = margin.map(|m| within_limit(m, "margin")).transpose()?;
+        self.open_checked_position(idx, inst, q, entry, margin)
+    }
+
+    /// The `position` command's size limit: the change and the resulting
+    /// position each at most `MAX_NOTIONAL` at `entry`.
+    fn check_position_size(
+        &self,
+        idx: crate::margin::AccountIdx,
+        inst: crate::event::InstrumentIdx,
+        q: Qty,
+        entry: Price,
+    ) -> Result<(), EngineError> {
+        let held = self
+            .accounts
+            .account(idx)?
+            .position(inst)
+            .map_or(Qty::ZERO, |p| p.qty);
         let after = Qty(held.0.saturating_add(q.0));
         let spec = &self.instruments[inst as usize];
         if spec.bounded_notional(q, entry).is_none()
@@ -136,7 +208,19 @@ impl Engine {
                 crate::instrument::MAX_NOTIONAL
             )));
         }
-        let margin = margin.map(|m| money(m, "margin")).transpose()?;
+        Ok(())
+    }
+
+    /// Opens a position whose size was checked: a negative margin is
+    /// refused, then the ledger moves it.
+    fn open_checked_position(
+        &mut self,
+        idx: crate::margin::AccountIdx,
+        inst: crate::event::InstrumentIdx,
+        q: Qty,
+        entry: Price,
+        margin: Option<Money>,
+    ) -> Result<(), EngineError> {
         if let Some(m) = margin {
             if m < Money::ZERO {
                 return Err(EngineError::Invalid("margin must not be negative".into()));
@@ -150,7 +234,6 @@ impl Engine {
             entry,
             margin,
         )?;
-        self.rekey(idx);
         Ok(())
     }
 

@@ -9,7 +9,7 @@ use super::{Engine, Trigger, Unit};
 use crate::book::{BookEvent, CancelReason, Fill, TriggerSource};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::margin::{self, AccountIdx};
-use crate::types::{AccountId, Money, Price, Qty, Side, STREET};
+use crate::types::{AccountId, Money, OrderId, Price, Qty, Side, STREET};
 
 /// A price that feeds the mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,25 +36,29 @@ pub(super) struct FillTotals {
 impl Engine {
     /// Emits fills and cancellations of one book call on `inst`, applies the
     /// fills to accounts and marks, and keeps the live-order table in step.
-    /// `liquidation`: the taker is a liquidation order.
+    /// `taker`: the dense index of the incoming order's owner (every fill
+    /// of one book call has the same taker); `liquidation`: the taker is a
+    /// liquidation order.
     pub(super) fn apply_book_events(
         &mut self,
         inst: InstrumentIdx,
         events: &[BookEvent],
+        taker: AccountIdx,
         liquidation: bool,
         sink: &mut dyn EventSink,
     ) -> FillTotals {
         let mut totals = FillTotals::default();
-        let mut touched: smallvec::SmallVec<[AccountId; 8]> = smallvec::SmallVec::new();
+        let mut touched: smallvec::SmallVec<[(AccountId, AccountIdx); 8]> =
+            smallvec::SmallVec::new();
         for ev in events {
             match *ev {
                 BookEvent::Fill(f) => {
-                    let notional = self.apply_fill(inst, &f, liquidation, sink);
+                    let (notional, maker) = self.apply_fill(inst, &f, taker, liquidation, sink);
                     totals.qty += f.qty;
                     totals.notional += notional;
                     totals.px_qty += f.price.0 as i128 * f.qty.0 as i128;
-                    for a in [f.taker_account, f.maker_account] {
-                        if a != STREET && !touched.contains(&a) {
+                    for a in [(f.taker_account, taker), (f.maker_account, maker)] {
+                        if a.0 != STREET && !touched.contains(&a) {
                             touched.push(a);
                         }
                     }
@@ -75,24 +79,44 @@ impl Engine {
                 }
             }
         }
-        for a in touched {
-            self.trim_reduce_only(a, inst, sink);
+        for (a, idx) in touched {
+            self.trim_reduce_only(a, idx, inst, sink);
         }
         self.refresh_book_mark(inst, sink);
         totals
     }
 
-    /// One fill: event, positions, fees, mark. Returns its notional.
+    /// The dense index of the owner of resting order `maker` (a fill's
+    /// maker, `account` its owner): carried by the live-order table, so no
+    /// id lookup; street levels are not in the table and belong to the
+    /// street.
+    fn maker_idx(&self, maker: OrderId, account: AccountId) -> Option<AccountIdx> {
+        match self.orders.get(&maker) {
+            Some(o) => Some(o.idx),
+            None if account == STREET => Some(0),
+            None => self.accounts.idx_of(account),
+        }
+    }
+
+    /// One fill: event, positions, fees, mark. Returns its notional and
+    /// the maker's dense index.
     fn apply_fill(
         &mut self,
         inst: InstrumentIdx,
         f: &Fill,
+        taker: AccountIdx,
         liquidation: bool,
         sink: &mut dyn EventSink,
-    ) -> Money {
+    ) -> (Money, AccountIdx) {
+        let maker = self.maker_idx(f.maker, f.maker_account);
         if f.maker_remaining.0 == 0 {
             self.forget_order(f.maker);
         }
+        debug_assert_eq!(
+            self.accounts.get(taker).map(|a| a.id()),
+            Some(f.taker_account),
+            "the taker index names the taker"
+        );
         self.emit(
             sink,
             Event::Fill {
@@ -116,14 +140,15 @@ impl Engine {
         let (taker_fee, maker_fee) = (spec.taker_fee, spec.maker_fee);
         let sides = [
             (
+                Some(taker),
                 f.taker_account,
                 taker_delta,
                 if liquidation { None } else { Some(taker_fee) },
             ),
-            (f.maker_account, -taker_delta, Some(maker_fee)),
+            (maker, f.maker_account, -taker_delta, Some(maker_fee)),
         ];
-        for (account, delta, fee_rate) in sides {
-            let Some(idx) = self.accounts.idx_of(account) else {
+        for (idx, account, delta, fee_rate) in sides {
+            let Some(idx) = idx else {
                 continue;
             };
             self.book_fill(idx, inst, delta, f.price, sink);
@@ -139,7 +164,7 @@ impl Engine {
             c.record_fill(inst, f.aggressor, f.price, f.qty, notional);
         }
         self.feed_mark(inst, MarkInput::Trade, f.price, sink);
-        notional
+        (notional, maker.unwrap_or(0))
     }
 
     /// Feeds a price to the mark of `inst` (a trade also sets the last
@@ -236,8 +261,14 @@ impl Engine {
             return;
         }
         let view = margin::Market::new(&self.instruments, &self.marks);
-        self.index.update(&self.accounts, &view, idx);
-        // The trigger reported is the first marked instrument it holds.
+        self.index.update(&mut self.accounts, &view, idx);
+        self.queue_at_marks(idx);
+    }
+
+    /// Queues account `idx`'s units that the current marks put under
+    /// maintenance; the trigger reported is the first marked instrument
+    /// it holds.
+    pub(super) fn queue_at_marks(&mut self, idx: AccountIdx) {
         let inst_mark = self.accounts.account(idx).ok().and_then(|a| {
             a.positions()
                 .iter()
@@ -268,7 +299,7 @@ impl Engine {
         let mut hits = std::mem::take(&mut self.hits_buf);
         hits.clear();
         self.index
-            .on_mark_move(&self.accounts, &view, inst, from, &mut hits);
+            .on_mark_move(&mut self.accounts, &view, inst, from, &mut hits);
         for &account in &hits {
             let isolated = match self.accounts.account(account).map(|a| a.mode()) {
                 Ok(margin::MarginMode::Isolated) => Some(inst),
@@ -295,6 +326,7 @@ impl Engine {
     fn trim_reduce_only(
         &mut self,
         account: AccountId,
+        idx: AccountIdx,
         inst: InstrumentIdx,
         sink: &mut dyn EventSink,
     ) {
@@ -313,7 +345,11 @@ impl Engine {
         if ids.is_empty() {
             return;
         }
-        let pos = self.position_qty(account, inst);
+        let pos = self
+            .accounts
+            .get(idx)
+            .and_then(|a| a.position(inst))
+            .map_or(Qty::ZERO, |p| p.qty);
         for id in ids {
             let Some(live) = self.orders.get(&id).copied() else {
                 continue;

@@ -10,6 +10,7 @@
 //! Must not: read or write files, or know where commands come from. It
 //! talks to the outside only through `apply` and the `EventSink`.
 
+mod bulk;
 mod cascade;
 mod collateral;
 mod fills;
@@ -17,11 +18,13 @@ mod funds;
 pub mod fuzzing;
 mod market;
 mod metrics;
+mod order_list;
 mod orders;
 mod query;
 mod street;
 mod waterfall;
 
+pub use bulk::{NewAccount, NewPosition, PopulationError};
 pub use cascade::{StepHook, StepView};
 pub use funds::Funds;
 pub use market::Market;
@@ -29,13 +32,12 @@ pub use metrics::{CascadeMetrics, StepMetrics};
 pub use street::{decode_street_level, street_level_id, StreetOutcome, MAX_STREET_INSTRUMENTS};
 
 use std::collections::{BTreeMap, HashMap};
-
-use smallvec::SmallVec;
+use std::hash::BuildHasherDefault;
 
 use crate::book::{BookEvent, StopRequest};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::{Instrument, InstrumentError};
-use crate::margin::{self, AccountIdx, Accounts, MarginError, Marks};
+use crate::margin::{self, AccountIdx, Accounts, IdHasher, MarginError, Marks};
 use crate::script::Command;
 use crate::types::{AccountId, Money, OrderId, Price, Qty, Side};
 
@@ -72,6 +74,11 @@ pub(crate) struct LiveOrder {
     pub inst: InstrumentIdx,
     /// Owner.
     pub account: AccountId,
+    /// The owner's dense index (carried so that a fill finds the account
+    /// without looking its id up).
+    pub idx: AccountIdx,
+    /// Placement number (the order of the owner's order list).
+    pub seq: u64,
     /// Side.
     pub side: Side,
     /// Reduce-only flag.
@@ -86,13 +93,28 @@ pub(crate) struct LiveOrder {
 
 /// A margin unit to liquidate: a cross account (`isolated: None`) or one
 /// isolated position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Unit {
     /// Dense account index.
     pub account: AccountIdx,
     /// The isolated position's instrument, for isolated units.
     pub isolated: Option<InstrumentIdx>,
 }
+
+impl std::hash::Hash for Unit {
+    /// One `u64` (account, then instrument + 1 or 0), so that the id
+    /// hasher mixes once.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let inst = self.isolated.map_or(0, |i| i as u64 + 1);
+        state.write_u64(self.account as u64 | inst << 32);
+    }
+}
+
+/// Units queued for the next round, with the mark change that queued each
+/// (the first one wins). A hash map: the round orders its units itself
+/// (`round_order`, a total order), and nothing else depends on the order
+/// of iteration (moving halted units aside does not).
+pub(crate) type PendingLiqs = HashMap<Unit, Trigger, BuildHasherDefault<IdHasher>>;
 
 /// The mark change that made a unit liquidatable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,12 +139,16 @@ pub struct Engine {
     accounts: Accounts,
     /// Liquidation-price index.
     index: margin::TriggerIndex,
+    /// The auto-deleveraging queues, kept between ADL events.
+    adl: margin::AdlRanking,
     /// Insurance funds, fee pool, outside money.
     funds: Funds,
     /// Live orders by id.
-    orders: HashMap<OrderId, LiveOrder>,
+    orders: HashMap<OrderId, LiveOrder, BuildHasherDefault<IdHasher>>,
     /// Live order ids per account, in placement order.
-    account_orders: HashMap<AccountId, SmallVec<[OrderId; 4]>>,
+    account_orders: HashMap<AccountId, order_list::OrderList, BuildHasherDefault<IdHasher>>,
+    /// Placements so far (numbers the live orders).
+    placements: u64,
     /// Reused buffer for book output.
     book_out: Vec<BookEvent>,
     /// Reused buffer for triggered stops.
@@ -130,7 +156,7 @@ pub struct Engine {
     /// Stops triggered in this round, to run in the next.
     pending_stops: Vec<(InstrumentIdx, StopRequest)>,
     /// Units made liquidatable in this round, to liquidate in the next.
-    pending_liqs: BTreeMap<Unit, Trigger>,
+    pending_liqs: PendingLiqs,
     /// Units that wait for a halted instrument to resume.
     parked: BTreeMap<Unit, Trigger>,
     /// The cascade under way, if any.
@@ -185,13 +211,15 @@ impl Engine {
             marks: Marks::new(),
             accounts: Accounts::new(),
             index: margin::TriggerIndex::new(),
+            adl: margin::AdlRanking::new(),
             funds: Funds::default(),
-            orders: HashMap::new(),
-            account_orders: HashMap::new(),
+            orders: HashMap::default(),
+            account_orders: HashMap::default(),
+            placements: 0,
             book_out: Vec::new(),
             stop_buf: Vec::new(),
             pending_stops: Vec::new(),
-            pending_liqs: BTreeMap::new(),
+            pending_liqs: PendingLiqs::default(),
             parked: BTreeMap::new(),
             cascade: None,
             cascades: 0,
@@ -272,8 +300,9 @@ impl Engine {
     /// Checks every invariant the engine keeps (for tests and fuzzing):
     /// no internal fault, money conserved to the unit, every instrument's
     /// positions summing to zero, each book structurally sound, the trigger
-    /// index agreeing with a brute-force scan of all accounts, and no
-    /// margin unit left liquidatable unless its instrument is halted.
+    /// index agreeing with a brute-force scan of all accounts, the ADL
+    /// queues it keeps agreeing with a full sort, and no margin unit left
+    /// liquidatable unless its instrument is halted.
     pub fn check_consistency(&mut self) -> Result<(), String> {
         if self.faults != 0 {
             return Err(format!("{} internal faults", self.faults));
@@ -292,6 +321,8 @@ impl Engine {
                 .check_invariants()
                 .map_err(|e| format!("{}: book: {e}", m.spec.symbol))?;
         }
+        let view = margin::Market::new(&self.instruments, &self.marks);
+        self.adl.check(&mut self.accounts, &view)?;
         for inst in 0..self.markets.len() as InstrumentIdx {
             if self.marks.mark(inst).is_none() {
                 continue;
@@ -299,7 +330,7 @@ impl Engine {
             let view = margin::Market::new(&self.instruments, &self.marks);
             let mut hits = Vec::new();
             self.index
-                .on_mark_move(&self.accounts, &view, inst, None, &mut hits);
+                .on_mark_move(&mut self.accounts, &view, inst, None, &mut hits);
             let brute = margin::brute_force_liquidatable(&self.accounts, &view, Some(inst));
             if hits != brute {
                 return Err(format!(

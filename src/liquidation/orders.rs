@@ -27,25 +27,29 @@ impl Engine {
         Ok(())
     }
 
-    /// Records a live order.
-    pub(super) fn track_order(&mut self, id: OrderId, live: LiveOrder) {
+    /// Records a live order (numbering its placement: it goes to the end
+    /// of its owner's order list).
+    pub(super) fn track_order(&mut self, id: OrderId, mut live: LiveOrder) {
+        live.seq = self.placements;
+        self.placements += 1;
         self.orders.insert(id, live);
         self.account_orders
             .entry(live.account)
             .or_default()
-            .push(id);
+            .push(live.seq, id);
     }
 
-    /// Forgets a finished order.
-    pub(super) fn forget_order(&mut self, id: OrderId) {
-        if let Some(live) = self.orders.remove(&id) {
-            if let Some(ids) = self.account_orders.get_mut(&live.account) {
-                ids.retain(|x| *x != id);
-                if ids.is_empty() {
-                    self.account_orders.remove(&live.account);
-                }
+    /// Forgets a finished order, in O(log k) for an owner of k orders;
+    /// returns what was known of it.
+    pub(super) fn forget_order(&mut self, id: OrderId) -> Option<LiveOrder> {
+        let live = self.orders.remove(&id)?;
+        if let Some(ids) = self.account_orders.get_mut(&live.account) {
+            ids.remove(live.seq);
+            if ids.is_empty() {
+                self.account_orders.remove(&live.account);
             }
         }
+        Some(live)
     }
 
     /// The open orders of an account as initial margin sees them
@@ -232,6 +236,8 @@ impl Engine {
         let live = LiveOrder {
             inst,
             account: o.account,
+            idx: acct_idx,
+            seq: 0,
             side: o.side,
             reduce_only: o.reduce_only,
             qty,
@@ -348,7 +354,7 @@ impl Engine {
                         },
                     );
                 }
-                self.apply_book_events(inst, &out, false, sink);
+                self.apply_book_events(inst, &out, live.idx, false, sink);
             }
             Err(r) => {
                 let _ = self.reject(sink, req.id, r.into());
@@ -464,14 +470,16 @@ impl Engine {
             Ok(_) => {
                 self.emit(sink, Event::Accepted { id });
                 match self.markets[inst as usize].book.order(id) {
-                    None => self.forget_order(id),
+                    None => {
+                        self.forget_order(id);
+                    }
                     Some(v) => {
                         if let Some(o) = self.orders.get_mut(&id) {
                             o.price = Some(v.price);
                         }
                     }
                 }
-                self.apply_book_events(inst, &out, false, sink);
+                self.apply_book_events(inst, &out, live.idx, false, sink);
                 self.book_out = out;
                 Ok(())
             }

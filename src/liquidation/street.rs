@@ -189,7 +189,7 @@ impl Engine {
         if let Ok(p) = placed {
             outcome.filled = p.filled;
             if !out.is_empty() {
-                self.apply_book_events(inst, &out, false, sink);
+                self.apply_book_events(inst, &out, 0, false, sink);
             }
         }
         self.book_out = out;

@@ -284,7 +284,7 @@ impl Engine {
         let shortfall_before = self.liquidated_shortfall;
         self.liquidating = Some(idx);
         let totals = match limit {
-            Some(price) => self.send_liquidation_order(inst, account, side, close, price, sink),
+            Some(price) => self.send_liquidation_order(inst, idx, side, close, price, sink),
             None => Default::default(),
         };
         // The fee, capped at the equity left.
@@ -333,16 +333,20 @@ impl Engine {
     }
 
     /// Sends the engine's reduce-only IOC order for `qty` on `side` into the
-    /// book of `inst`, limited at `price` when given, and applies its fills.
+    /// book of `inst` for account `idx`, limited at `price` when given, and
+    /// applies its fills.
     fn send_liquidation_order(
         &mut self,
         inst: InstrumentIdx,
-        account: AccountId,
+        idx: AccountIdx,
         side: Side,
         qty: Qty,
         price: Option<Price>,
         sink: &mut dyn EventSink,
     ) -> super::fills::FillTotals {
+        let Ok(account) = self.accounts.account(idx).map(|a| a.id()) else {
+            return Default::default();
+        };
         let id = self.next_engine_order;
         self.next_engine_order += 1;
         let req = OrderRequest {
@@ -361,7 +365,7 @@ impl Engine {
                 // The IOC remainder of the engine's own order is reported by
                 // the liquidation event (`qty` vs `filled`), not as a cancel.
                 out.retain(|e| !matches!(e, BookEvent::Canceled(c) if c.id == id));
-                self.apply_book_events(inst, &out, true, sink)
+                self.apply_book_events(inst, &out, idx, true, sink)
             }
             Err(_) => Default::default(),
         };
@@ -630,7 +634,10 @@ impl Engine {
         price: Price,
         sink: &mut dyn EventSink,
     ) -> Qty {
-        let queue = margin::adl_queue(&self.accounts, &self.view(), inst, side.opposite(), idx)
+        let view = margin::Market::new(&self.instruments, &self.marks);
+        let queue = self
+            .adl
+            .queue(&mut self.accounts, &view, inst, side.opposite(), idx, rest)
             .unwrap_or_default();
         let mut done = Qty::ZERO;
         for entry in queue {

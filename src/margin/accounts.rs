@@ -22,6 +22,7 @@ use crate::muldiv::{mul_div, Rounding};
 use crate::types::{AccountId, Money, Price, Qty, Rate, STREET};
 
 use super::position::Position;
+use super::trigger::Keys;
 use super::valuation::{checked_value, notional_at};
 use super::{AccountIdx, InstIdx, MarginError, WIDE};
 
@@ -38,13 +39,19 @@ pub enum MarginMode {
 
 /// One account: collateral, mode, and at most one net position per
 /// instrument (kept in fill order of first opening; a closed position is
-/// removed).
+/// removed). It also carries the trigger index's keys for it, so that
+/// re-keying an account touches the memory the account is already in.
 #[derive(Clone, Debug)]
 pub struct Account {
     balance: Money,
     id: AccountId,
     mode: MarginMode,
+    /// Changes so far, wrapping: see [`Account::rev`].
+    rev: u32,
     positions: SmallVec<[(InstIdx, Position); 1]>,
+    /// The trigger index's keys (owned by `trigger`; never part of the
+    /// account's state, so writing them changes no `rev`).
+    pub(super) keys: Keys,
 }
 
 impl Account {
@@ -53,8 +60,19 @@ impl Account {
             balance,
             id,
             mode,
+            rev: 0,
             positions: SmallVec::new(),
+            keys: Keys::default(),
         }
+    }
+
+    /// A counter that every change to the account's balance or positions
+    /// moves on (wrapping at 2^32): two reads with the same `rev` saw the
+    /// same account. Derived rankings (the ADL queue) use it to tell a
+    /// stale entry from a current one.
+    #[inline]
+    pub fn rev(&self) -> u32 {
+        self.rev
     }
 
     /// The account's id.
@@ -171,6 +189,9 @@ impl Hasher for IdHasher {
 pub struct Accounts {
     accounts: Vec<Account>,
     by_id: HashMap<AccountId, AccountIdx, BuildHasherDefault<IdHasher>>,
+    /// While `Some`, the index of every account that changes is appended
+    /// (duplicates included): the log the ADL ranking catches up from.
+    changes: Option<Vec<AccountIdx>>,
 }
 
 impl Default for Accounts {
@@ -191,7 +212,47 @@ impl Accounts {
         by_id.insert(STREET, 0);
         let mut accounts = Vec::with_capacity(n.max(1));
         accounts.push(Account::new(STREET, Money::ZERO, MarginMode::Cross));
-        Accounts { accounts, by_id }
+        Accounts {
+            accounts,
+            by_id,
+            changes: None,
+        }
+    }
+
+    /// Makes room for `additional` more accounts (the table and the id
+    /// map), so that adding a population grows neither.
+    pub fn reserve(&mut self, additional: usize) {
+        self.accounts.reserve(additional);
+        self.by_id.reserve(additional);
+    }
+
+    /// Starts (`true`) or stops logging which accounts change; stopping
+    /// drops the log.
+    pub(super) fn log_changes(&mut self, on: bool) {
+        match (on, self.changes.is_some()) {
+            (true, false) => self.changes = Some(Vec::new()),
+            (false, true) => self.changes = None,
+            _ => {}
+        }
+    }
+
+    /// The accounts changed since the last call (in order of change, with
+    /// duplicates), emptying the log; empty when not logging.
+    pub(super) fn take_changes(&mut self, into: &mut Vec<AccountIdx>) {
+        if let Some(log) = self.changes.as_mut() {
+            into.append(log);
+        }
+    }
+
+    /// Number of changes in the log.
+    pub(super) fn pending_changes(&self) -> usize {
+        self.changes.as_ref().map_or(0, Vec::len)
+    }
+
+    /// The trigger keys of account `idx`, to be rewritten by the trigger
+    /// index (not a change of the account).
+    pub(super) fn keys_mut(&mut self, idx: AccountIdx) -> Option<&mut Keys> {
+        self.accounts.get_mut(idx as usize).map(|a| &mut a.keys)
     }
 
     /// Number of accounts, the street included.
@@ -274,10 +335,25 @@ impl Accounts {
             .map(|(i, a)| (i as AccountIdx, a))
     }
 
+    /// Records a change of account `idx` (a known index): its `rev`
+    /// moves on and the change is logged.
+    fn touch(&mut self, idx: AccountIdx) {
+        let _ = self.acct_mut(idx);
+    }
+
+    /// The account at `idx`, to be changed: its `rev` moves on and the
+    /// change is logged (a failed operation that then changes nothing
+    /// only costs a derived ranking one needless re-check).
     fn acct_mut(&mut self, idx: AccountIdx) -> Result<&mut Account, MarginError> {
-        self.accounts
+        let a = self
+            .accounts
             .get_mut(idx as usize)
-            .ok_or(MarginError::UnknownIndex(idx))
+            .ok_or(MarginError::UnknownIndex(idx))?;
+        a.rev = a.rev.wrapping_add(1);
+        if let Some(log) = self.changes.as_mut() {
+            log.push(idx);
+        }
+        Ok(a)
     }
 
     /// Adds `amount` to the balance (negative: takes it out). The other
@@ -400,6 +476,8 @@ impl Accounts {
         // Both indices were looked up above (the street always exists).
         self.accounts[0] = street;
         self.accounts[idx as usize] = acct;
+        self.touch(0);
+        self.touch(idx);
         Ok(r)
     }
 
@@ -452,7 +530,7 @@ impl Accounts {
         // Pass 2: move it.
         for &(k, pay) in &pays {
             // `k` came from enumerating `self.accounts` in pass 1.
-            let a = &mut self.accounts[k as usize];
+            let a = self.acct_mut(k)?;
             if a.mode == MarginMode::Isolated {
                 if let Some(p) = a.slot(inst_idx) {
                     p.margin -= pay;
@@ -461,7 +539,7 @@ impl Accounts {
                 a.balance -= pay;
             }
         }
-        self.accounts[0].balance = street_bal;
+        self.acct_mut(0)?.balance = street_bal;
         Ok(FundingResult {
             touched: pays.into_iter().map(|(k, _)| k).collect(),
             paid: total,
@@ -492,14 +570,21 @@ impl Accounts {
     }
 
     /// Heap bytes held by the table (accounts vector capacity, spilled
-    /// position vectors and the id map's buckets, estimated from sizes).
+    /// position and trigger-key vectors and the id map's buckets,
+    /// estimated from sizes).
     pub fn heap_bytes(&self) -> usize {
         let vec = self.accounts.capacity() * std::mem::size_of::<Account>();
         let spilled: usize = self
             .accounts
             .iter()
-            .filter(|a| a.positions.spilled())
-            .map(|a| a.positions.capacity() * std::mem::size_of::<(InstIdx, Position)>())
+            .map(|a| {
+                let positions = if a.positions.spilled() {
+                    a.positions.capacity() * std::mem::size_of::<(InstIdx, Position)>()
+                } else {
+                    0
+                };
+                positions + a.keys.heap_bytes()
+            })
             .sum();
         // hashbrown: one bucket of (key, value) and one control byte per
         // slot, slots a power of two at least 8/7 of the capacity.

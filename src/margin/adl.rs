@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 
 use crate::types::{AccountId, Qty, Side, STREET};
 
-use super::accounts::Accounts;
+use super::accounts::{Account, Accounts};
 use super::valuation::{abs, checked_value, unit_equity_maint, Market};
 use super::wide::cmp_prod4;
 use super::{AccountIdx, InstIdx, MarginError};
@@ -40,14 +40,19 @@ pub struct AdlEntry {
 /// A candidate's score `num1*num2 / (den1*den2)` (dens positive) within a
 /// class: 0 = profitable with non-positive equity (infinite leverage,
 /// ranked first), 1 = profitable, 2 = not profitable.
-struct Scored {
-    class: u8,
-    num: [i128; 2],
-    den: [i128; 2],
-    entry: AdlEntry,
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Scored {
+    /// 0, 1 or 2 (lower ranks first).
+    pub class: u8,
+    /// The score's numerator factors.
+    pub num: [i128; 2],
+    /// The score's denominator factors (positive).
+    pub den: [i128; 2],
+    /// The position.
+    pub entry: AdlEntry,
 }
 
-fn by_rank(a: &Scored, b: &Scored) -> Ordering {
+pub(super) fn by_rank(a: &Scored, b: &Scored) -> Ordering {
     a.class
         .cmp(&b.class)
         .then_with(|| {
@@ -67,7 +72,8 @@ fn by_rank(a: &Scored, b: &Scored) -> Ordering {
 /// = `Buy` for a liquidated long, so shorts are ranked), of real accounts
 /// other than `liquidated`, highest ranking first: profitable ones (upnl >
 /// 0) by PnL% x effective leverage, then the others by PnL% / effective
-/// leverage; ties by account id. Needs a mark.
+/// leverage; ties by account id. Needs a mark. A full scan and sort: the
+/// reference for [`AdlRanking`], which answers the same in O(log n).
 pub fn adl_queue(
     accounts: &Accounts,
     market: &Market,
@@ -75,64 +81,96 @@ pub fn adl_queue(
     liquidated_side: Side,
     liquidated: AccountIdx,
 ) -> Result<Vec<AdlEntry>, MarginError> {
-    let instrument = market.instrument(inst)?;
-    let mark = market.mark(inst).ok_or(MarginError::NoMark(inst))?;
+    market.instrument(inst)?;
+    market.mark(inst).ok_or(MarginError::NoMark(inst))?;
     let want_long = liquidated_side == Side::Sell;
     let mut scored = Vec::new();
     for (idx, acct) in accounts.iter() {
-        if idx == liquidated || acct.id() == STREET {
+        if idx == liquidated {
             continue;
         }
-        let Some(pos) = acct.position(inst) else {
-            continue;
-        };
-        if pos.qty.0 == 0 || (pos.qty.0 > 0) != want_long {
-            continue;
+        if let Some(s) = score(acct, idx, market, inst, want_long)? {
+            scored.push(s);
         }
-        let value = checked_value(instrument, pos.qty, mark)?;
-        let upnl = pos.cash.checked_add(value).ok_or(MarginError::Overflow)?.0;
-        let notional = abs(value)?.0.max(1);
-        let entry_value = pos
-            .cash
-            .0
-            .checked_abs()
-            .ok_or(MarginError::Overflow)?
-            .max(1);
-        let (equity, _) = unit_equity_maint(acct, inst, market)?.ok_or(MarginError::Overflow)?;
-        let equity = equity.0;
-        let entry = AdlEntry {
-            account: acct.id(),
-            idx,
-            qty: pos.qty.abs(),
-        };
-        let s = if upnl > 0 && equity <= 0 {
-            Scored {
-                class: 0,
-                num: [0, 0],
-                den: [1, 1],
-                entry,
-            }
-        } else if upnl > 0 {
-            // (upnl / entry) x (notional / equity)
-            Scored {
-                class: 1,
-                num: [upnl, notional],
-                den: [entry_value, equity],
-                entry,
-            }
-        } else {
-            // (upnl / entry) / (notional / equity) = upnl*equity / (entry*notional)
-            Scored {
-                class: 2,
-                num: [upnl, equity],
-                den: [entry_value, notional],
-                entry,
-            }
-        };
-        scored.push(s);
     }
     scored.sort_by(by_rank);
     Ok(scored.into_iter().map(|s| s.entry).collect())
+}
+
+/// True when `acct` holds a position in `inst` on the ranked side (and is
+/// not the street).
+pub(super) fn on_side(acct: &Account, inst: InstIdx, want_long: bool) -> bool {
+    acct.id() != STREET
+        && acct
+            .position(inst)
+            .is_some_and(|p| p.qty.0 != 0 && (p.qty.0 > 0) == want_long)
+}
+
+/// The ADL score of `acct`'s position in `inst` at the current marks, or
+/// `None` when it holds none on the ranked side. Needs a mark of `inst`.
+pub(super) fn score(
+    acct: &Account,
+    idx: AccountIdx,
+    market: &Market,
+    inst: InstIdx,
+    want_long: bool,
+) -> Result<Option<Scored>, MarginError> {
+    if !on_side(acct, inst, want_long) {
+        return Ok(None);
+    }
+    let instrument = market.instrument(inst)?;
+    let mark = market.mark(inst).ok_or(MarginError::NoMark(inst))?;
+    // `on_side` found the position.
+    let Some(pos) = acct.position(inst) else {
+        return Ok(None);
+    };
+    let value = checked_value(instrument, pos.qty, mark)?;
+    let upnl = pos.cash.checked_add(value).ok_or(MarginError::Overflow)?.0;
+    let notional = abs(value)?.0.max(1);
+    let entry_value = pos
+        .cash
+        .0
+        .checked_abs()
+        .ok_or(MarginError::Overflow)?
+        .max(1);
+    let (equity, _) = unit_equity_maint(acct, inst, market)?.ok_or(MarginError::Overflow)?;
+    let equity = equity.0;
+    let entry = AdlEntry {
+        account: acct.id(),
+        idx,
+        qty: pos.qty.abs(),
+    };
+    Ok(Some(if upnl > 0 && equity <= 0 {
+        Scored {
+            class: 0,
+            num: [0, 0],
+            den: [1, 1],
+            entry,
+        }
+    } else if upnl > 0 {
+        // (upnl / entry) x (notional / equity)
+        Scored {
+            class: 1,
+            num: [upnl, notional],
+            den: [entry_value, equity],
+            entry,
+        }
+    } else {
+        // (upnl / entry) / (notional / equity) = upnl*equity / (entry*notional)
+        Scored {
+            class: 2,
+            num: [upnl, equity],
+            den: [entry_value, notional],
+            entry,
+        }
+    }))
+}
+
+impl Scored {
+    /// The score as a float (within a relative 1e-15; class 0 has none).
+    pub(super) fn approx(&self) -> f64 {
+        (self.num[0] as f64 * self.num[1] as f64) / (self.den[0] as f64 * self.den[1] as f64)
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@
 //! 5. reports: [`account_equity`], [`maint_margin`], [`initial_margin`],
 //!    [`upnl`], [`entry_price`], [`liq_price`], [`bankruptcy_price`];
 //!    order checks: [`can_afford`], [`available_balance`]; auto-deleveraging:
-//!    [`adl_queue`].
+//!    [`AdlRanking::queue`] (the same order as a full [`adl_queue`], in
+//!    O(log n) per counterparty).
 //!
 //! Units: prices in ticks (`Price`), quantities in lots (`Qty`), money in
 //! 10^-12 of the settlement asset (`Money`). Maintenance margin is carried
@@ -39,6 +40,7 @@
 
 mod accounts;
 mod adl;
+mod adl_ranking;
 mod error;
 mod marks;
 mod position;
@@ -50,8 +52,9 @@ mod wide;
 #[cfg(test)]
 mod testutil;
 
-pub use accounts::{Account, Accounts, FillResult, FundingResult, MarginMode};
+pub use accounts::{Account, Accounts, FillResult, FundingResult, IdHasher, MarginMode};
 pub use adl::{adl_queue, AdlEntry};
+pub use adl_ranking::AdlRanking;
 pub use error::MarginError;
 pub use marks::{MarkState, Marks};
 pub use position::{entry_price, Position};
@@ -63,6 +66,7 @@ pub use valuation::{
     notional_at, position_maint_wide, unit_equity_maint, unit_liquidatable, upnl, MarginRatio,
     Market, OpenOrder,
 };
+pub use wide::{approx_cmp, exact_order_by_keys, float_order_bits};
 
 /// Index of an instrument in the engine's instrument table (and in
 /// [`Marks`]).

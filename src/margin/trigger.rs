@@ -4,9 +4,11 @@
 //! change costs O(log n + k) for k candidates, never a scan of all
 //! accounts.
 //!
-//! Owns: the float keys (`ordered_float`, with the account index to make
-//! them unique), each account's current keys (to remove them when it is
-//! re-keyed), and per instrument the set of cross accounts that hold it
+//! Owns: the float keys (stored as their order-preserving bit patterns,
+//! with the account index to make them unique), each account's current keys (to remove them when it is
+//! re-keyed; stored in the account record, `Account::keys`, so that
+//! re-keying touches no memory beyond the account's own and the trees'),
+//! and per instrument the set of cross accounts that hold it
 //! together with something else: their keys for the other instruments
 //! depend on this instrument's mark, so they are re-keyed when it moves.
 //!
@@ -20,7 +22,6 @@
 
 use std::collections::BTreeSet;
 
-use ordered_float::OrderedFloat;
 use smallvec::SmallVec;
 
 use crate::types::STREET;
@@ -28,6 +29,7 @@ use crate::types::STREET;
 use super::accounts::{Account, Accounts, MarginMode};
 use super::solver::{trigger_key, TriggerKey};
 use super::valuation::{account_liquidatable, unit_liquidatable, Market};
+use super::wide::float_order_bits;
 use super::{AccountIdx, InstIdx};
 
 /// Relative widening of a scan around the mark (keys are f64 renderings
@@ -43,7 +45,7 @@ const MULTI: u8 = 4;
 
 /// One key an account holds for one instrument.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
+pub(super) struct Slot {
     key: f64,
     inst: InstIdx,
     flags: u8,
@@ -57,7 +59,31 @@ impl Slot {
     }
 }
 
-type Tree = BTreeSet<(OrderedFloat<f64>, AccountIdx)>;
+/// The keys one account holds, kept in its account record (one per
+/// position, in the order of its positions).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Keys(SmallVec<[Slot; 1]>);
+
+impl Keys {
+    /// Heap bytes held (when more than one key spilled out of line).
+    pub(super) fn heap_bytes(&self) -> usize {
+        if self.0.spilled() {
+            self.0.capacity() * std::mem::size_of::<Slot>()
+        } else {
+            0
+        }
+    }
+}
+
+/// Keys as (order-preserving bits of the float, account index): one
+/// integer comparison per step of a search (`float_order_bits`).
+type Tree = BTreeSet<(u64, AccountIdx)>;
+
+/// A tree key for a float key (never NaN) and an account.
+#[inline]
+fn tree_key(key: f64, idx: AccountIdx) -> (u64, AccountIdx) {
+    (float_order_bits(key), idx)
+}
 
 /// The trees of one instrument.
 #[derive(Clone, Debug, Default)]
@@ -70,11 +96,12 @@ struct Trees {
     multi: BTreeSet<AccountIdx>,
 }
 
-/// Liquidation prices of all margin units, by instrument and side.
+/// Liquidation prices of all margin units, by instrument and side. One
+/// index serves one [`Accounts`] table: it keeps each account's current
+/// keys in the account record.
 #[derive(Clone, Debug, Default)]
 pub struct TriggerIndex {
     trees: Vec<Trees>,
-    slots: Vec<SmallVec<[Slot; 1]>>,
     scratch: Vec<AccountIdx>,
 }
 
@@ -86,14 +113,16 @@ impl TriggerIndex {
 
     /// An index of every account in `accounts`, bulk-loaded (sorted keys
     /// build full B-tree nodes: faster and smaller than inserting one by
-    /// one).
-    pub fn build(accounts: &Accounts, market: &Market) -> TriggerIndex {
+    /// one). Writes each account's keys into its record.
+    pub fn build(accounts: &mut Accounts, market: &Market) -> TriggerIndex {
         let mut t = TriggerIndex::new();
-        t.slots.reserve_exact(accounts.len());
-        let mut below: Vec<Vec<(OrderedFloat<f64>, AccountIdx)>> = Vec::new();
-        let mut above: Vec<Vec<(OrderedFloat<f64>, AccountIdx)>> = Vec::new();
+        let mut below: Vec<Vec<(u64, AccountIdx)>> = Vec::new();
+        let mut above: Vec<Vec<(u64, AccountIdx)>> = Vec::new();
         let mut multi: Vec<Vec<AccountIdx>> = Vec::new();
-        for (idx, acct) in accounts.iter() {
+        for idx in 0..accounts.len() as AccountIdx {
+            let Some(acct) = accounts.get(idx) else {
+                continue;
+            };
             let slots = slots_of(acct, market);
             for s in &slots {
                 let i = s.inst as usize;
@@ -103,15 +132,17 @@ impl TriggerIndex {
                     multi.resize_with(i + 1, Vec::new);
                 }
                 if s.flags & BELOW != 0 {
-                    below[i].push((OrderedFloat(s.key), idx));
+                    below[i].push(tree_key(s.key, idx));
                 } else if s.flags & ABOVE != 0 {
-                    above[i].push((OrderedFloat(s.key), idx));
+                    above[i].push(tree_key(s.key, idx));
                 }
                 if s.flags & MULTI != 0 {
                     multi[i].push(idx);
                 }
             }
-            t.slots.push(slots);
+            if let Some(k) = accounts.keys_mut(idx) {
+                *k = Keys(slots);
+            }
         }
         t.trees = below
             .into_iter()
@@ -127,7 +158,7 @@ impl TriggerIndex {
     }
 
     /// Re-keys every account (after funding, or any change to many).
-    pub fn rebuild(&mut self, accounts: &Accounts, market: &Market) {
+    pub fn rebuild(&mut self, accounts: &mut Accounts, market: &Market) {
         *self = TriggerIndex::build(accounts, market);
     }
 
@@ -144,33 +175,28 @@ impl TriggerIndex {
         self.len() == 0
     }
 
-    fn trees_mut(&mut self, inst: InstIdx) -> &mut Trees {
-        let i = inst as usize;
-        if self.trees.len() <= i {
-            self.trees.resize_with(i + 1, Trees::default);
-        }
-        &mut self.trees[i]
-    }
-
     /// Re-keys account `idx` after anything about it changed: its keys
     /// for every instrument it holds, and its membership in the
     /// multi-instrument sets. Unchanged keys are left in place.
-    pub fn update(&mut self, accounts: &Accounts, market: &Market, idx: AccountIdx) {
+    pub fn update(&mut self, accounts: &mut Accounts, market: &Market, idx: AccountIdx) {
         let Some(acct) = accounts.get(idx) else {
             return;
         };
-        let i = idx as usize;
-        if self.slots.len() <= i {
-            self.slots.resize_with(i + 1, SmallVec::new);
-        }
-        let old = std::mem::take(&mut self.slots[i]);
         let new = slots_of(acct, market);
+        let Some(keys) = accounts.keys_mut(idx) else {
+            return;
+        };
+        let old = std::mem::replace(&mut keys.0, new);
+        let new = &keys.0;
         for o in &old {
             let kept_key = new.iter().any(|n| n.same_key(o));
             let kept_multi = new.iter().any(|n| n.inst == o.inst && n.flags & MULTI != 0);
-            let t = self.trees_mut(o.inst);
+            if kept_key && (o.flags & MULTI == 0 || kept_multi) {
+                continue;
+            }
+            let t = trees_mut(&mut self.trees, o.inst);
             if !kept_key {
-                let k = (OrderedFloat(o.key), idx);
+                let k = tree_key(o.key, idx);
                 if o.flags & BELOW != 0 {
                     t.below.remove(&k);
                 } else if o.flags & ABOVE != 0 {
@@ -181,12 +207,15 @@ impl TriggerIndex {
                 t.multi.remove(&idx);
             }
         }
-        for n in &new {
+        for n in new {
             let had_key = old.iter().any(|o| o.same_key(n));
             let had_multi = old.iter().any(|o| o.inst == n.inst && o.flags & MULTI != 0);
-            let t = self.trees_mut(n.inst);
+            if had_key && (n.flags & MULTI == 0 || had_multi) {
+                continue;
+            }
+            let t = trees_mut(&mut self.trees, n.inst);
             if !had_key {
-                let k = (OrderedFloat(n.key), idx);
+                let k = tree_key(n.key, idx);
                 if n.flags & BELOW != 0 {
                     t.below.insert(k);
                 } else if n.flags & ABOVE != 0 {
@@ -197,7 +226,6 @@ impl TriggerIndex {
                 t.multi.insert(idx);
             }
         }
-        self.slots[i] = new;
     }
 
     /// After the mark of `inst` changed (the marks in `market` already
@@ -211,7 +239,7 @@ impl TriggerIndex {
     /// (as in [`brute_force_liquidatable`]).
     pub fn on_mark(
         &mut self,
-        accounts: &Accounts,
+        accounts: &mut Accounts,
         market: &Market,
         inst: InstIdx,
         out: &mut Vec<AccountIdx>,
@@ -229,7 +257,7 @@ impl TriggerIndex {
     /// turn. `from: None` (or equal to the mark) scans everything.
     pub fn on_mark_move(
         &mut self,
-        accounts: &Accounts,
+        accounts: &mut Accounts,
         market: &Market,
         inst: InstIdx,
         from: Option<crate::types::Price>,
@@ -252,8 +280,8 @@ impl TriggerIndex {
             self.scratch = scratch;
         }
         let m = mark.0 as f64;
-        let lo = OrderedFloat(m * (1.0 - SCAN_EPS));
-        let hi = OrderedFloat(m * (1.0 + SCAN_EPS));
+        let lo = float_order_bits(m * (1.0 - SCAN_EPS));
+        let hi = float_order_bits(m * (1.0 + SCAN_EPS));
         let (scan_below, scan_above) = match from {
             Some(f) if f < mark => (false, true),
             Some(f) if f > mark => (true, false),
@@ -264,9 +292,7 @@ impl TriggerIndex {
         let t = &self.trees[i];
         if scan_below {
             // Longs keyed in [mark, from], widened.
-            let top = from_f.map_or(OrderedFloat(f64::INFINITY), |f| {
-                OrderedFloat(f * (1.0 + SCAN_EPS))
-            });
+            let top = float_order_bits(from_f.map_or(f64::INFINITY, |f| f * (1.0 + SCAN_EPS)));
             out.extend(
                 t.below
                     .range((lo, 0)..=(top, AccountIdx::MAX))
@@ -275,9 +301,8 @@ impl TriggerIndex {
         }
         if scan_above {
             // Shorts keyed in [from, mark], widened.
-            let bottom = from_f.map_or(OrderedFloat(f64::NEG_INFINITY), |f| {
-                OrderedFloat(f * (1.0 - SCAN_EPS))
-            });
+            let bottom =
+                float_order_bits(from_f.map_or(f64::NEG_INFINITY, |f| f * (1.0 - SCAN_EPS)));
             out.extend(
                 t.above
                     .range((bottom, 0)..=(hi, AccountIdx::MAX))
@@ -304,14 +329,16 @@ impl TriggerIndex {
         out.truncate(keep);
     }
 
-    /// The key account `idx` holds for `inst`: `Some((key, long))`, `None`
-    /// when it holds none (never liquidatable, or no position).
-    pub fn key_of(&self, idx: AccountIdx, inst: InstIdx) -> Option<(f64, bool)> {
-        let s = self
-            .slots
-            .get(idx as usize)?
-            .iter()
-            .find(|s| s.inst == inst)?;
+    /// The key account `idx` of `accounts` holds for `inst`:
+    /// `Some((key, long))`, `None` when it holds none (never liquidatable,
+    /// or no position).
+    pub fn key_of(
+        &self,
+        accounts: &Accounts,
+        idx: AccountIdx,
+        inst: InstIdx,
+    ) -> Option<(f64, bool)> {
+        let s = accounts.get(idx)?.keys.0.iter().find(|s| s.inst == inst)?;
         match s.flags & (BELOW | ABOVE) {
             BELOW => Some((s.key, true)),
             ABOVE => Some((s.key, false)),
@@ -320,7 +347,8 @@ impl TriggerIndex {
     }
 
     /// Heap bytes held (tree nodes estimated from the B-tree's node
-    /// layout at its worst-case half fill, slot vectors, sets).
+    /// layout at its worst-case half fill, sets; the per-account keys are
+    /// counted by [`Accounts::heap_bytes`]).
     pub fn heap_bytes(&self) -> usize {
         // A std B-tree leaf holds up to 11 keys; nodes are at least half
         // full except the root: count 16 bytes per key over a 6/11 fill,
@@ -331,16 +359,17 @@ impl TriggerIndex {
             .iter()
             .map(|t| t.below.len() + t.above.len() + t.multi.len())
             .sum();
-        let spilled: usize = self
-            .slots
-            .iter()
-            .filter(|s| s.spilled())
-            .map(|s| s.capacity() * std::mem::size_of::<Slot>())
-            .sum();
         (keys as f64 * per_key) as usize
-            + self.slots.capacity() * std::mem::size_of::<SmallVec<[Slot; 1]>>()
-            + spilled
     }
+}
+
+/// The trees of `inst`, created when first needed.
+fn trees_mut(trees: &mut Vec<Trees>, inst: InstIdx) -> &mut Trees {
+    let i = inst as usize;
+    if trees.len() <= i {
+        trees.resize_with(i + 1, Trees::default);
+    }
+    &mut trees[i]
 }
 
 /// The keys account `acct` should hold now.
@@ -430,8 +459,8 @@ mod tests {
 
     #[test]
     fn on_mark_matches_brute_force_along_a_path() {
-        let (insts, mut marks, accts) = setup();
-        let mut idx = TriggerIndex::build(&accts, &Market::new(&insts, &marks));
+        let (insts, mut marks, mut accts) = setup();
+        let mut idx = TriggerIndex::build(&mut accts, &Market::new(&insts, &marks));
         assert!(!idx.is_empty());
         let path = [
             50000, 48000, 46000, 45500, 52000, 54000, 55500, 60000, 40000,
@@ -442,7 +471,7 @@ mod tests {
             marks.force(inst, price);
             let mk = Market::new(&insts, &marks);
             let mut got = Vec::new();
-            idx.on_mark(&accts, &mk, inst, &mut got);
+            idx.on_mark(&mut accts, &mk, inst, &mut got);
             assert_eq!(
                 got,
                 brute_force_liquidatable(&accts, &mk, Some(inst)),
@@ -451,7 +480,7 @@ mod tests {
             // The other instrument's trees stay consistent too.
             let other = 1 - inst;
             let mut got = Vec::new();
-            idx.on_mark(&accts, &mk, other, &mut got);
+            idx.on_mark(&mut accts, &mk, other, &mut got);
             assert_eq!(got, brute_force_liquidatable(&accts, &mk, Some(other)));
         }
     }
@@ -460,13 +489,13 @@ mod tests {
     fn update_moves_and_removes_keys() {
         let (insts, marks, mut accts) = setup();
         let mk = Market::new(&insts, &marks);
-        let mut idx = TriggerIndex::build(&accts, &mk);
+        let mut idx = TriggerIndex::build(&mut accts, &mk);
         let n = idx.len();
-        let (k0, long) = idx.key_of(3, 0).unwrap();
+        let (k0, long) = idx.key_of(&accts, 3, 0).unwrap();
         assert!(long);
         accts.credit(3, m("100")).unwrap();
-        idx.update(&accts, &mk, 3);
-        let (k1, _) = idx.key_of(3, 0).unwrap();
+        idx.update(&mut accts, &mk, 3);
+        let (k1, _) = idx.key_of(&accts, 3, 0).unwrap();
         assert!(k1 < k0, "more collateral lowers a long's liquidation price");
         assert_eq!(idx.len(), n);
         // Closing the position removes its key.
@@ -477,11 +506,11 @@ mod tests {
         accts
             .apply_fill(0, 0, &insts[0], q, Price(5_000_000))
             .unwrap();
-        idx.update(&accts, &mk, 3);
-        idx.update(&accts, &mk, 0);
-        assert_eq!(idx.key_of(3, 0), None);
+        idx.update(&mut accts, &mk, 3);
+        idx.update(&mut accts, &mk, 0);
+        assert_eq!(idx.key_of(&accts, 3, 0), None);
         assert_eq!(idx.len(), n - 1);
-        let rebuilt = TriggerIndex::build(&accts, &mk);
+        let rebuilt = TriggerIndex::build(&mut accts, &mk);
         assert_eq!(rebuilt.len(), idx.len());
     }
 

@@ -322,6 +322,28 @@ impl MarginRatio {
     }
 }
 
+impl MarginRatio {
+    /// `equity / maint` as a float (+infinity for zero maintenance), within
+    /// a relative 1e-15 of the exact ratio: a sort key that
+    /// [`MarginRatio::cmp_keyed`] refines exactly where it is too close to
+    /// call.
+    pub fn approx(&self) -> f64 {
+        if self.maint_wide > 0 {
+            self.equity.0 as f64 / self.maint_wide as f64
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// The same order as [`MarginRatio::cmp_ratio`], given both ratios'
+    /// [`MarginRatio::approx`] keys: the floats decide when they are far
+    /// apart, the exact cross-multiplication otherwise.
+    #[inline]
+    pub fn cmp_keyed(&self, key: f64, other: &MarginRatio, other_key: f64) -> Ordering {
+        super::wide::approx_cmp(key, other_key).unwrap_or_else(|| self.cmp_ratio(other))
+    }
+}
+
 /// The margin ratio of the unit holding the account's position in `inst`.
 pub fn margin_ratio(
     acct: &Account,

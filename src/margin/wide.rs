@@ -10,6 +10,79 @@
 
 use std::cmp::Ordering;
 
+/// Relative gap beyond which two float renderings of exact quantities are
+/// ordered by the floats alone. A rendering built from at most four
+/// `i128 -> f64` conversions and three products or quotients is within
+/// 7 x 2^-53 (< 1e-15) of its exact value; 1e-12 leaves a wide margin.
+const APPROX_GAP: f64 = 1e-12;
+
+/// Orders two exact quantities by their float renderings `a` and `b`
+/// (each within a relative 1e-15 of its exact value, or an infinity that
+/// stands for itself): `Some` when the floats are far enough apart that
+/// the exact values are certainly in the same order, `None` when they
+/// are too close to call (the caller then compares exactly). Used to keep
+/// exact orders cheap: most comparisons never reach the wide arithmetic.
+#[inline]
+pub fn approx_cmp(a: f64, b: f64) -> Option<Ordering> {
+    // An infinity is never "far" from another (inf - inf is NaN, and
+    // inf > inf is false), so equal infinities fall to the exact test.
+    if (a - b).abs() > APPROX_GAP * (a.abs() + b.abs()) {
+        a.partial_cmp(&b)
+    } else {
+        None
+    }
+}
+
+/// A `u64` whose unsigned order is the numeric order of `f` (for any
+/// `f` but NaN): the sign bit flipped for positives, every bit flipped
+/// for negatives. Keys compared this way cost one integer comparison.
+#[inline]
+pub fn float_order_bits(f: f64) -> u64 {
+    let b = f.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | 1 << 63
+    }
+}
+
+/// The permutation that puts items in an exact order, found through float
+/// keys: `key[i]` renders item `i`'s exact value within a relative 1e-15
+/// (or is an infinity standing for itself), and `exact` is the total
+/// order to produce, which must agree with the numeric order of the
+/// exact values. The keys are sorted as integers; then each run of
+/// neighbours too close to call ([`approx_cmp`]) is re-sorted with
+/// `exact`. Items in different runs are ordered correctly by their keys:
+/// if `x <= y` are the keys at a run boundary (far apart) and `a <= x`,
+/// `y <= b`, then `b - a >= (y - x) + (x - a) + (b - y)` exceeds the
+/// error of both keys, so the exact values are in the same order.
+pub fn exact_order_by_keys(
+    keys: &[f64],
+    mut exact: impl FnMut(usize, usize) -> Ordering,
+) -> Vec<u32> {
+    let mut order: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| (float_order_bits(k), i as u32))
+        .collect();
+    order.sort_unstable();
+    let mut out: Vec<u32> = order.iter().map(|&(_, i)| i).collect();
+    let mut start = 0;
+    while start < out.len() {
+        let mut end = start + 1;
+        while end < out.len()
+            && approx_cmp(keys[out[end - 1] as usize], keys[out[end] as usize]).is_none()
+        {
+            end += 1;
+        }
+        if end - start > 1 {
+            out[start..end].sort_unstable_by(|&a, &b| exact(a as usize, b as usize));
+        }
+        start = end;
+    }
+    out
+}
+
 /// Sign of an `i128` as -1, 0 or 1.
 #[inline]
 fn sign(v: i128) -> i8 {
