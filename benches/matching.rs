@@ -1,13 +1,20 @@
-//! Matching benchmarks: the two synthetic mixes of `cascade::book::workload`
+//! Matching benchmarks: the generated mixes of `cascade::book::workload`
 //! (exchange-core-like: 9% GTC, 3% IOC, 6% cancel, 82% moves on a book of
 //! ~1,000 orders over ~750 levels; replay-like: 55% GTC, 30% cancel,
-//! 15% IOC), pre-generated from a fixed seed, through the book with each
-//! ladder layout.
+//! 15% IOC; a 520,000-order book with random cancels; a drifting mid with
+//! stale far orders; sweeps of 5-50 levels; and the far-order reproduction
+//! with its twin without the far order), pre-generated from a fixed seed,
+//! through the book with each ladder layout.
 //!
 //! `cargo bench --bench matching` reports ops/s (criterion's "elem/s") per
-//! layout and mix, then a separate pass times single operations and prints
-//! their latency percentiles (p50 / p99 / p99.9; `Instant` around each op,
-//! so each figure includes the timer's own cost, printed alongside).
+//! layout and mix: the timed region is the whole stream on a book that
+//! already holds the prefill (cloning that book for each iteration is not
+//! timed). A separate pass times single operations and prints their
+//! latency percentiles (p50 / p99 / p99.9; `Instant` around each op, so
+//! each figure includes the timer's own cost, printed alongside), then the
+//! dense ladder's speed on the far-order stream over its speed on the same
+//! stream without the far order (1.0: the far order costs nothing).
+//! `cargo bench --bench matching -- dense` runs the dense layout alone.
 //! Run without `--bench` (as `cargo test --benches` does) it checks that
 //! everything runs, briefly.
 
@@ -31,7 +38,7 @@ fn prefilled<L: Ladder>(w: &Workload) -> OrderBook<L> {
 }
 
 fn bench_layout<L: Ladder>(c: &mut Criterion, w: &Workload, layout: &str) {
-    let mut g = c.benchmark_group(w.mix.name());
+    let mut g = c.benchmark_group(w.name);
     g.throughput(Throughput::Elements(w.ops.len() as u64))
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
@@ -82,8 +89,9 @@ fn timer_cost() -> u64 {
     pct(&v, 0.5)
 }
 
-fn latency_report<L: Ladder>(w: &Workload, layout: &str, reps: usize) {
-    // Whole-stream throughput, median of `reps` fresh runs.
+/// Whole-stream throughput, median of `reps` runs on clones of the
+/// prefilled book (the clone is not timed).
+fn throughput<L: Ladder>(w: &Workload, reps: usize) -> f64 {
     let start = prefilled::<L>(w);
     let mut out = Vec::with_capacity(64);
     let mut rates: Vec<f64> = (0..reps)
@@ -95,12 +103,17 @@ fn latency_report<L: Ladder>(w: &Workload, layout: &str, reps: usize) {
         })
         .collect();
     rates.sort_by(|a, b| a.total_cmp(b));
+    rates[rates.len() / 2]
+}
+
+fn latency_report<L: Ladder>(w: &Workload, layout: &str, reps: usize) {
+    let rate = throughput::<L>(w, reps);
     let ns = latencies::<L>(w, &w.ops);
     println!(
         "{:<14} {:<10} {:>12.0} ops/s  latency ns p50 {:>5} p99 {:>6} p99.9 {:>6} max {:>7}",
-        w.mix.name(),
+        w.name,
         layout,
-        rates[rates.len() / 2],
+        rate,
         pct(&ns, 0.5),
         pct(&ns, 0.99),
         pct(&ns, 0.999),
@@ -111,14 +124,14 @@ fn latency_report<L: Ladder>(w: &Workload, layout: &str, reps: usize) {
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let n = if full { OPS } else { 2_000 };
-    let loads: Vec<Workload> = [Mix::ExchangeCore, Mix::Replay]
+    let loads: Vec<Workload> = Mix::GENERATED
         .into_iter()
         .map(|m| generate(m, n, SEED))
         .collect();
     for w in &loads {
         eprintln!(
             "{}: {} ops, {} filled, book ends with {} orders on {} levels",
-            w.mix.name(),
+            w.name,
             w.ops.len(),
             w.filled,
             w.final_orders,
@@ -152,5 +165,23 @@ fn main() {
         latency_report::<SortedVecLadder>(w, "sorted_vec", 11);
         latency_report::<BTreeLadder>(w, "btree", 11);
         latency_report::<DenseLadder>(w, "dense", 11);
+    }
+    // Interleaved, so that machine noise hits both streams alike.
+    let far = loads.iter().find(|w| w.name == Mix::FarOrder.name());
+    let near = loads.iter().find(|w| w.name == Mix::NearOnly.name());
+    if let (Some(far), Some(near)) = (far, near) {
+        let (mut f, mut nr) = (Vec::new(), Vec::new());
+        for _ in 0..11 {
+            f.push(throughput::<DenseLadder>(far, 1));
+            nr.push(throughput::<DenseLadder>(near, 1));
+        }
+        f.sort_by(|a, b| a.total_cmp(b));
+        nr.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "dense ladder, far_order / near_only: {:.0} / {:.0} ops/s = {:.2}",
+            f[5],
+            nr[5],
+            f[5] / nr[5]
+        );
     }
 }

@@ -5,8 +5,15 @@
 //! `ReferenceBook` oracle. `check_ops` compares results, events, invariants,
 //! depth, queues and every order's view after every operation, and keeps a
 //! per-order ledger (submitted = filled + resting + canceled).
+//!
+//! A second price distribution puts orders in clusters far apart (600,000
+//! ticks, and right at the dense ladder's outlier distance of 2^19 ticks
+//! and its largest window of 2^20), so that the dense ladder moves its
+//! window, sends outliers to its far map and brings them back, both with
+//! the whole book and with the ladder alone against the `BTreeMap` ladder.
 
 use cascade::book::fuzzing::{check_ops, run_ops, Op};
+use cascade::book::ladder::{BTreeLadder, DenseLadder, Ladder};
 use cascade::book::{OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource};
 use cascade::types::{Price, Qty, Side};
 use proptest::prelude::*;
@@ -21,6 +28,26 @@ fn price() -> impl Strategy<Value = Price> {
         1 => Just(i64::MIN),
         1 => Just(i64::MAX),
         1 => Just(0i64),
+    ]
+    .prop_map(Price)
+}
+
+/// Prices in clusters: the market near 100, and clusters 600,000 ticks
+/// away and around the dense ladder's outlier distance (2^19) and largest
+/// window (2^20) on both sides of it.
+fn far_price() -> impl Strategy<Value = Price> {
+    const HALF: i64 = 1 << 19;
+    prop_oneof![
+        12 => 96i64..=104,
+        3 => (-3i64..=3).prop_map(|d| 100 - 600_000 + d),
+        3 => (-3i64..=3).prop_map(|d| 100 + 600_000 + d),
+        2 => (-3i64..=3).prop_map(|d| 100 - HALF + d),
+        2 => (-3i64..=3).prop_map(|d| 100 + HALF + d),
+        1 => (-3i64..=3).prop_map(|d| 100 - 2 * HALF + d),
+        1 => (-3i64..=3).prop_map(|d| 100 + 2 * HALF + d),
+        1 => (-3i64..=3).prop_map(|d| 100 + 4 * HALF + d),
+        1 => Just(i64::MIN),
+        1 => Just(i64::MAX),
     ]
     .prop_map(Price)
 }
@@ -60,7 +87,7 @@ fn stp() -> impl Strategy<Value = SelfTradePrevention> {
     ]
 }
 
-fn order() -> impl Strategy<Value = OrderRequest> {
+fn order(price: fn() -> BoxedStrategy<Price>) -> impl Strategy<Value = OrderRequest> {
     (
         id(),
         0u64..3,
@@ -85,18 +112,43 @@ fn source() -> impl Strategy<Value = TriggerSource> {
     prop_oneof![Just(TriggerSource::Last), Just(TriggerSource::Mark)]
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// Any operation, its prices drawn from `price`.
+fn op(price: fn() -> BoxedStrategy<Price>) -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => order().prop_map(Op::Submit),
+        8 => order(price).prop_map(Op::Submit),
         2 => id().prop_map(Op::Cancel),
         4 => (id(), prop::option::of(price()), prop::option::of(qty()))
             .prop_map(|(id, price, qty)| Op::Modify { id, price, qty }),
         2 => (id(), prop_oneof![3 => qty(), 1 => Just(Qty(0))])
             .prop_map(|(id, remaining)| Op::Resize { id, remaining }),
-        1 => (order(), price(), source()).prop_map(|(order, trigger, trigger_by)| {
+        1 => (order(price), price(), source()).prop_map(|(order, trigger, trigger_by)| {
             Op::AddStop(StopRequest { order, trigger, trigger_by })
         }),
         1 => (source(), price()).prop_map(|(source, price)| Op::Trigger { source, price }),
+    ]
+}
+
+fn near() -> BoxedStrategy<Price> {
+    price().boxed()
+}
+
+fn far() -> BoxedStrategy<Price> {
+    far_price().boxed()
+}
+
+/// One operation on a lone ladder.
+#[derive(Clone, Copy, Debug)]
+enum LadderOp {
+    Insert(Price),
+    Remove(Price),
+    RemoveBest,
+}
+
+fn ladder_op() -> impl Strategy<Value = LadderOp> {
+    prop_oneof![
+        6 => far_price().prop_map(LadderOp::Insert),
+        3 => far_price().prop_map(LadderOp::Remove),
+        2 => Just(LadderOp::RemoveBest),
     ]
 }
 
@@ -113,9 +165,54 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn fast_book_equals_reference(ops in prop::collection::vec(op(), 1..160)) {
+    fn fast_book_equals_reference(ops in prop::collection::vec(op(near), 1..160)) {
         if let Err(e) = check_ops(&ops) {
             prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn fast_book_equals_reference_with_far_prices(
+        ops in prop::collection::vec(op(far), 1..160)
+    ) {
+        if let Err(e) = check_ops(&ops) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn dense_ladder_equals_btree_ladder_with_far_prices(
+        ops in prop::collection::vec(ladder_op(), 1..300),
+        buy in any::<bool>(),
+    ) {
+        let side = if buy { Side::Buy } else { Side::Sell };
+        let mut dense = DenseLadder::new(side);
+        let mut btree = BTreeLadder::new(side);
+        for (n, op) in ops.iter().enumerate() {
+            match *op {
+                LadderOp::Insert(p) => {
+                    let a = dense.get_or_insert_with(p, || n as u32);
+                    let b = btree.get_or_insert_with(p, || n as u32);
+                    prop_assert_eq!(a, b);
+                }
+                LadderOp::Remove(p) => {
+                    dense.remove(p);
+                    btree.remove(p);
+                }
+                LadderOp::RemoveBest => {
+                    dense.remove_best();
+                    btree.remove_best();
+                }
+            }
+            if let Err(e) = dense.check() {
+                prop_assert!(false, "op #{} {:?}: {}", n, op, e);
+            }
+            prop_assert_eq!(dense.best(), btree.best());
+            prop_assert_eq!(dense.len(), btree.len());
+            prop_assert!(dense.iter().eq(btree.iter()), "op #{} {:?}", n, op);
+            if let LadderOp::Insert(p) | LadderOp::Remove(p) = *op {
+                prop_assert_eq!(dense.get(p), btree.get(p));
+            }
         }
     }
 

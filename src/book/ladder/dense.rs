@@ -6,10 +6,17 @@
 //! Insert, remove and lookup of a level inside the window are O(1); after
 //! the best level empties, the next one is found by scanning bitmap words
 //! (almost always the same word; the summary bounds a long gap to a few
-//! hundred word reads at most). The window re-centres (O(window)) when a
-//! price falls outside it and the occupied span still fits; prices that
-//! would stretch it beyond `MAX_CAP` ticks go to the far map, so arbitrary
-//! `i64` prices stay correct.
+//! hundred word reads at most).
+//!
+//! The window follows the best prices. A level at least `HALF` ticks
+//! behind the best is an outlier (a stale order far from the market): it
+//! goes to the far map when it arrives, and when the window moves it is
+//! left behind there. A price outside the window and within `HALF` of the
+//! best (or better than it) re-centres the window on the levels within
+//! `HALF` of the new best (O(window / 64 + levels moved)); levels the new
+//! window does not cover move to the far map, far levels it covers move
+//! in. So one far-away order can never hold the window away from the
+//! market, and arbitrary `i64` prices stay correct.
 //!
 //! Must not: hold a price both in the window range and in the far map.
 
@@ -23,6 +30,8 @@ use crate::types::{Price, Side};
 const MIN_CAP: usize = 1 << 12;
 /// Largest window, in ticks (4 MiB of handles).
 const MAX_CAP: usize = 1 << 20;
+/// A level this many ticks or more behind the best is an outlier.
+const HALF: i128 = (MAX_CAP / 2) as i128;
 
 /// Dense-array ladder; see the module documentation.
 #[derive(Clone, Debug)]
@@ -44,6 +53,9 @@ pub struct DenseLadder {
     best_ix: Option<usize>,
     /// Levels outside the window: key `price ^ mask` -> handle (best last).
     far: BTreeMap<i64, u32>,
+    /// The far map's best level (its last entry), cached: `best` is on the
+    /// matching path.
+    far_best: Option<(Price, u32)>,
     /// Reused buffer of the levels a re-centring moves, so that a drifting
     /// market allocates nothing once the window's size has settled.
     moving: Vec<(Price, u32)>,
@@ -167,31 +179,106 @@ impl DenseLadder {
         }
     }
 
-    #[inline]
-    fn far_best(&self) -> Option<(Price, u32)> {
-        self.far
-            .last_key_value()
-            .map(|(&k, &l)| (Price(k ^ self.mask), l))
+    /// Levels in the far map (for tests).
+    #[cfg(test)]
+    pub(crate) fn far_len(&self) -> usize {
+        self.far.len()
     }
 
-    /// Re-centres the window so that it holds every level it holds now and
-    /// `price`; false (nothing changed) when that would exceed `MAX_CAP`.
-    fn rebase(&mut self, price: Price) -> bool {
-        let (mut lo, mut hi) = (price.0 as i128, price.0 as i128);
-        if self.in_window > 0 {
-            let a = self.next_set(0).map_or(0, |i| i);
-            let b = self.prev_set(self.slots.len() - 1).map_or(0, |i| i);
-            lo = lo.min(self.price_at(a).0 as i128);
-            hi = hi.max(self.price_at(b).0 as i128);
+    /// Recomputes the cached far best.
+    fn refresh_far_best(&mut self) {
+        let mask = self.mask;
+        self.far_best = self
+            .far
+            .last_key_value()
+            .map(|(&k, &l)| (Price(k ^ mask), l));
+    }
+
+    /// The far level at `price`, inserting the one `make` returns if absent.
+    fn far_entry(&mut self, price: Price, make: impl FnOnce() -> u32) -> u32 {
+        let l = *self.far.entry(price.0 ^ self.mask).or_insert_with(make);
+        if self
+            .far_best
+            .is_none_or(|(b, _)| better(self.side, price, b))
+        {
+            self.far_best = Some((price, l));
         }
+        l
+    }
+
+    /// Far keys of the prices in `[lo, hi]` (clamped to `i64`), as a key
+    /// range (`price ^ mask` reverses the order on the ask side).
+    fn far_keys(&self, lo: i128, hi: i128) -> Option<std::ops::RangeInclusive<i64>> {
+        let lo = lo.max(i64::MIN as i128) as i64;
+        let hi = hi.min(i64::MAX as i128) as i64;
+        if lo > hi {
+            return None;
+        }
+        let (a, b) = (lo ^ self.mask, hi ^ self.mask);
+        Some(a.min(b)..=a.max(b))
+    }
+
+    /// The lowest and highest occupied prices in `[lo, hi]`, in the window
+    /// and in the far map.
+    fn occupied_span(&self, lo: i128, hi: i128) -> Option<(i128, i128)> {
+        let mut span: Option<(i128, i128)> = None;
+        let mut add = |p: i128| {
+            span = Some(span.map_or((p, p), |(a, b)| (a.min(p), b.max(p))));
+        };
+        let (base, cap) = (self.base as i128, self.slots.len() as i128);
+        if self.in_window > 0 && lo < base + cap && hi >= base {
+            let from = (lo - base).max(0) as usize;
+            let to = (hi - base).min(cap - 1) as usize;
+            if let Some(a) = self.next_set(from).filter(|&a| a <= to) {
+                add(self.price_at(a).0 as i128);
+                // Some: `a` itself is set and <= to.
+                if let Some(b) = self.prev_set(to) {
+                    add(self.price_at(b).0 as i128);
+                }
+            }
+        }
+        if let Some(keys) = self.far_keys(lo, hi) {
+            let mut r = self.far.range(keys);
+            for (&k, _) in r.next().into_iter().chain(r.next_back()) {
+                add((k ^ self.mask) as i128);
+            }
+        }
+        span
+    }
+
+    /// Moves the window so that it covers `price`, centred on the levels
+    /// within `HALF` of the new best; returns `price`'s slot. `None`
+    /// (nothing changed) when `price` is itself an outlier.
+    fn recentre(&mut self, price: Price) -> Option<usize> {
+        let top = match self.best() {
+            Some((b, _)) if better(self.side, b, price) => b,
+            _ => price,
+        };
+        let (top, p) = (top.0 as i128, price.0 as i128);
+        if (top - p).abs() >= HALF {
+            return None;
+        }
+        let (core_lo, core_hi) = match self.side {
+            Side::Buy => (top - HALF + 1, top),
+            Side::Sell => (top, top + HALF - 1),
+        };
+        let (lo, hi) = match self.occupied_span(core_lo, core_hi) {
+            Some((a, b)) => (a.min(p), b.max(p)),
+            None => (p, p),
+        };
         let span = hi - lo + 1;
-        if span * 2 > MAX_CAP as i128 {
-            return false;
-        }
+        // span <= HALF, so cap <= MAX_CAP.
         let cap = ((span * 2) as usize).next_power_of_two().max(MIN_CAP);
-        let mut base = lo - (cap as i128 - span) / 2;
+        let base = lo - (cap as i128 - span) / 2;
         // Keep the whole window inside i64.
-        base = base.clamp(i64::MIN as i128, i64::MAX as i128 - cap as i128 + 1);
+        let base = base.clamp(i64::MIN as i128, i64::MAX as i128 - cap as i128 + 1);
+        self.rebase(base as i64, cap);
+        self.index(price)
+    }
+
+    /// Moves the window to `[base, base + cap)`: its levels that the new
+    /// range does not cover go to the far map, far levels it covers come in.
+    fn rebase(&mut self, base: i64, cap: usize) {
         // Take the window's levels out, clearing only what they used (no
         // pass over the whole window unless its size changes).
         let mut moving = std::mem::take(&mut self.moving);
@@ -213,30 +300,28 @@ impl DenseLadder {
             self.bits.resize(cap / 64, 0);
             self.summary.resize((cap / 64).div_ceil(64), 0);
         }
-        self.base = base as i64;
+        self.base = base;
         self.in_window = 0;
         // Far levels that the new window covers move into it.
-        let mask = self.mask;
         let from_window = moving.len();
-        for (&k, &l) in &self.far {
-            let p = Price(k ^ mask);
-            let d = p.0 as i128 - self.base as i128;
-            if d >= 0 && d < cap as i128 {
-                moving.push((p, l));
-            }
+        if let Some(keys) = self.far_keys(base as i128, base as i128 + cap as i128 - 1) {
+            let mask = self.mask;
+            moving.extend(self.far.range(keys).map(|(&k, &l)| (Price(k ^ mask), l)));
         }
         for (n, &(p, l)) in moving.iter().enumerate() {
             if n >= from_window {
-                self.far.remove(&(p.0 ^ mask));
+                self.far.remove(&(p.0 ^ self.mask));
             }
-            // In range: the new window covers [lo, hi] and those far levels.
-            if let Some(j) = self.index(p) {
-                self.set(j, l);
+            match self.index(p) {
+                Some(j) => self.set(j, l),
+                None => {
+                    self.far.insert(p.0 ^ self.mask, l);
+                }
             }
         }
         self.moving = moving;
         self.best_ix = self.scan_best();
-        true
+        self.refresh_far_best();
     }
 }
 
@@ -255,6 +340,7 @@ impl Ladder for DenseLadder {
             in_window: 0,
             best_ix: None,
             far: BTreeMap::new(),
+            far_best: None,
             moving: Vec::new(),
         }
     }
@@ -262,10 +348,7 @@ impl Ladder for DenseLadder {
     #[inline]
     fn best(&self) -> Option<(Price, u32)> {
         let w = self.best_ix.map(|i| (self.price_at(i), self.slots[i]));
-        if self.far.is_empty() {
-            return w;
-        }
-        match (w, self.far_best()) {
+        match (w, self.far_best) {
             (Some(a), Some(b)) => Some(if better(self.side, a.0, b.0) { a } else { b }),
             (a, b) => a.or(b),
         }
@@ -283,16 +366,10 @@ impl Ladder for DenseLadder {
     fn get_or_insert_with(&mut self, price: Price, make: impl FnOnce() -> u32) -> u32 {
         let i = match self.index(price) {
             Some(i) => i,
-            None => {
-                if !self.rebase(price) {
-                    return *self.far.entry(price.0 ^ self.mask).or_insert_with(make);
-                }
-                match self.index(price) {
-                    Some(i) => i,
-                    // Unreachable: the rebased window covers `price`.
-                    None => return *self.far.entry(price.0 ^ self.mask).or_insert_with(make),
-                }
-            }
+            None => match self.recentre(price) {
+                Some(i) => i,
+                None => return self.far_entry(price, make),
+            },
         };
         let l = self.slots[i];
         if l != NIL {
@@ -325,7 +402,11 @@ impl Ladder for DenseLadder {
                 }
             }
             None => {
-                self.far.remove(&(price.0 ^ self.mask));
+                if self.far.remove(&(price.0 ^ self.mask)).is_some()
+                    && self.far_best.is_some_and(|(b, _)| b == price)
+                {
+                    self.refresh_far_best();
+                }
             }
         }
     }
@@ -392,6 +473,14 @@ impl Ladder for DenseLadder {
         }
         if self.best_ix != self.scan_best() {
             return Err("dense: best slot wrong".into());
+        }
+        let mask = self.mask;
+        let far_best = self
+            .far
+            .last_key_value()
+            .map(|(&k, &l)| (Price(k ^ mask), l));
+        if self.far_best != far_best {
+            return Err("dense: cached far best wrong".into());
         }
         for &k in self.far.keys() {
             if self.index(Price(k ^ self.mask)).is_some() {
@@ -473,5 +562,84 @@ mod tests {
         l.remove_best();
         assert_eq!(l.best(), Some((Price(400_000), 2)));
         l.check().unwrap();
+    }
+
+    #[test]
+    fn a_far_order_does_not_hold_the_window() {
+        // The reproduction of issue 14: one buy 600,000 ticks below the
+        // market first, then levels near the market.
+        let mut l = DenseLadder::new(Side::Buy);
+        l.get_or_insert_with(Price(400_000), || 0);
+        for (n, p) in (999_000..1_000_000).step_by(7).enumerate() {
+            l.get_or_insert_with(Price(p), || n as u32 + 1);
+            check_full(&l);
+        }
+        // Only the outlier is in the far map; the market is in the window.
+        assert_eq!(l.far.len(), 1);
+        assert_eq!(l.far_best, Some((Price(400_000), 0)));
+        assert!(l.index(Price(999_000)).is_some());
+        // A new outlier goes straight to the far map, the window stays.
+        let base = l.base;
+        l.get_or_insert_with(Price(300_000), || 9_999);
+        assert_eq!((l.far.len(), l.base), (2, base));
+        // Emptying the market leaves the outliers, best first.
+        while l.in_window > 0 {
+            l.remove_best();
+            check_full(&l);
+        }
+        let left: Vec<_> = l.iter().collect();
+        assert_eq!(left, vec![(Price(400_000), 0), (Price(300_000), 9_999)]);
+    }
+
+    #[test]
+    fn the_window_follows_a_market_and_leaves_stale_levels_behind() {
+        for side in [Side::Buy, Side::Sell] {
+            let dir = if side == Side::Buy { 1 } else { -1 };
+            let mut l = DenseLadder::new(side);
+            // Stale levels behind a market that then moves 2,000,000 ticks
+            // towards the better side, one level every 1,000 ticks.
+            let start = 5_000_000i64;
+            l.get_or_insert_with(Price(start), || 0);
+            for k in 1..=2_000i64 {
+                let p = start + dir * k * 1_000;
+                l.get_or_insert_with(Price(p), || k as u32);
+                if k % 97 == 0 {
+                    check_full(&l);
+                }
+            }
+            check_full(&l);
+            // The window covers the newest levels (within HALF of the
+            // best); everything older went to the far map.
+            let best = start + dir * 2_000_000;
+            assert_eq!(l.best(), Some((Price(best), 2_000)));
+            for k in 1..=2_000i64 {
+                let p = start + dir * k * 1_000;
+                let behind = (best - p).abs() as i128;
+                if behind < HALF - MIN_CAP as i128 {
+                    assert!(l.index(Price(p)).is_some(), "{side} {p}");
+                }
+                assert_eq!(l.get(Price(p)), Some(k as u32));
+            }
+            assert!(l.far.len() > 900, "{}", l.far.len());
+            assert_eq!(l.len(), 2_001);
+        }
+    }
+
+    #[test]
+    fn far_levels_come_back_when_the_window_reaches_them() {
+        let mut l = DenseLadder::new(Side::Sell);
+        // An outlier best ask far below the rest (a one-sided book).
+        l.get_or_insert_with(Price(1_000), || 0);
+        for p in 2_000_000..2_000_050 {
+            l.get_or_insert_with(Price(p), || p as u32);
+        }
+        assert_eq!(l.far.len(), 50);
+        // The outlier leaves; the next new level re-centres on the best,
+        // which brings the far levels near it into the window.
+        l.remove_best();
+        l.get_or_insert_with(Price(2_000_100), || 7);
+        check_full(&l);
+        assert_eq!((l.far.len(), l.in_window), (0, 51));
+        assert_eq!(l.best(), Some((Price(2_000_000), 2_000_000)));
     }
 }
