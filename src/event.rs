@@ -225,6 +225,19 @@ pub struct CascadeReport {
     pub halted: bool,
 }
 
+/// A `funds` event: every insurance fund, the fee pools and the
+/// socialized-loss total.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FundsReport {
+    /// Insurance fund balances: the shared fund (`None`) first, then each
+    /// instrument's own fund, in instrument order.
+    pub insurance: Vec<(Option<InstrumentIdx>, Money)>,
+    /// Trading fees collected, per instrument, in instrument order.
+    pub fee_pool: Vec<(InstrumentIdx, Money)>,
+    /// Losses charged to the accounts pro rata so far.
+    pub socialized_total: Money,
+}
+
 /// One position inside an `account` event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PositionReport {
@@ -303,6 +316,10 @@ pub enum Event {
         aggressor: Side,
         /// True when the taker is a liquidation order.
         liquidation: bool,
+        /// Fee charged to the taker (negative: a rebate).
+        taker_fee: Money,
+        /// Fee charged to the maker (negative: a rebate).
+        maker_fee: Money,
     },
     /// An order or part of one was removed without trading.
     Canceled {
@@ -313,6 +330,19 @@ pub enum Event {
         /// Quantity removed.
         remaining: Qty,
         /// Why.
+        reason: CancelReason,
+    },
+    /// Self-trade prevention (`decrement`) shrank an order that stays alive.
+    Reduced {
+        /// Instrument (for formatting quantities).
+        inst: InstrumentIdx,
+        /// Order id.
+        id: OrderId,
+        /// Quantity removed.
+        qty: Qty,
+        /// Quantity still open.
+        remaining: Qty,
+        /// Why (`stp`).
         reason: CancelReason,
     },
     /// A stop order became active.
@@ -346,6 +376,19 @@ pub enum Event {
     Cascade(CascadeReport),
     /// An account snapshot (answer to `query`).
     Account(AccountReport),
+    /// An account charged its share of an insurance deficit when a cascade
+    /// ended (`cascade` 0: a deficit left outside any cascade).
+    Socialized {
+        /// Cascade number.
+        cascade: u32,
+        /// The account charged (0: the street, for what no account could
+        /// pay).
+        account: AccountId,
+        /// The amount charged.
+        amount: Money,
+    },
+    /// The engine's own ledgers.
+    Funds(FundsReport),
     /// An isolated position closed (outside its own liquidation) with a
     /// margin it could not pay: the insurance fund paid `amount`
     /// (extension).
@@ -522,7 +565,9 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
     let qt = |i: InstrumentIdx, q: Qty| ins(i).qty_decimal(q).to_string();
     let ratio_px = |i: InstrumentIdx, r: Ratio| r.format_in(ins(i).tick);
     let bps = |r: Ratio| r.format_in(crate::types::Decimal::new(1, 0));
-    let money = |m: Money| m.to_string();
+    // Money is printed to the unit (10^-12), so that outside checks can
+    // add it up exactly (spec 1.1, "Events for outside checks").
+    let money = |m: Money| crate::types::format_fixed(m.0, crate::types::MONEY_DECIMALS);
     match event {
         Event::Accepted { id } => Obj::new(out, "accepted").int("id", id).end(),
         Event::Rejected { id, reason } => Obj::new(out, "rejected")
@@ -548,6 +593,8 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
             taker_account,
             aggressor,
             liquidation,
+            taker_fee,
+            maker_fee,
         } => Obj::new(out, "fill")
             .str("symbol", &ins(*inst).symbol)
             .str("price", &px(*inst, *price))
@@ -558,6 +605,8 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
             .int("taker_account", taker_account)
             .str("aggressor", aggressor.as_str())
             .bool("liquidation", *liquidation)
+            .str("taker_fee", &money(*taker_fee))
+            .str("maker_fee", &money(*maker_fee))
             .end(),
         Event::Canceled {
             inst,
@@ -566,6 +615,18 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
             reason,
         } => Obj::new(out, "canceled")
             .int("id", id)
+            .str("remaining", &qt(*inst, *remaining))
+            .str("reason", reason.as_str())
+            .end(),
+        Event::Reduced {
+            inst,
+            id,
+            qty,
+            remaining,
+            reason,
+        } => Obj::new(out, "reduced")
+            .int("id", id)
+            .str("qty", &qt(*inst, *qty))
             .str("remaining", &qt(*inst, *remaining))
             .str("reason", reason.as_str())
             .end(),
@@ -595,6 +656,9 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
                 .opt_str("vwap", l.vwap.map(|r| ratio_px(i, r)))
                 .str("mark", &px(i, l.mark))
                 .opt_str("bankruptcy", l.bankruptcy.map(|r| ratio_px(i, r)))
+                .str("equity", &money(l.equity))
+                .str("maint_margin", &money(l.maint_margin))
+                .opt_str("close_price", l.close_price.map(|p| px(i, p)))
                 .str("fee", &money(l.fee))
                 .str("insurance_delta", &money(l.insurance_delta))
                 .str("bad_debt", &money(l.bad_debt))
@@ -678,6 +742,47 @@ pub fn render_json(event: &Event, instruments: &[Instrument], out: &mut String) 
                 .str("maint_margin", &money(a.maint_margin))
                 .str("initial_margin", &money(a.initial_margin))
                 .raw("positions", &positions)
+                .end()
+        }
+        Event::Socialized {
+            cascade,
+            account,
+            amount,
+        } => Obj::new(out, "socialized")
+            .int("cascade", cascade)
+            .int("account", account)
+            .str("amount", &money(*amount))
+            .end(),
+        Event::Funds(f) => {
+            let object = |entries: &mut dyn Iterator<Item = (&str, Money)>| {
+                let mut s = String::from("{");
+                for (n, (key, m)) in entries.enumerate() {
+                    if n > 0 {
+                        s.push(',');
+                    }
+                    push_json_string(&mut s, key);
+                    s.push(':');
+                    push_json_string(&mut s, &money(m));
+                }
+                s.push('}');
+                s
+            };
+            let insurance = object(
+                &mut f
+                    .insurance
+                    .iter()
+                    .map(|(i, m)| (i.map_or("", |i| ins(i).symbol.as_str()), *m)),
+            );
+            let fees = object(
+                &mut f
+                    .fee_pool
+                    .iter()
+                    .map(|(i, m)| (ins(*i).symbol.as_str(), *m)),
+            );
+            Obj::new(out, "funds")
+                .raw("insurance", &insurance)
+                .raw("fee_pool", &fees)
+                .str("socialized_total", &money(f.socialized_total))
                 .end()
         }
         Event::BadDebt {

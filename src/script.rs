@@ -211,6 +211,8 @@ pub enum Command {
         /// Account id.
         account: AccountId,
     },
+    /// Emit a `funds` event.
+    Funds {},
     /// Emit a `book` event.
     Book {
         /// Instrument.
@@ -328,6 +330,15 @@ mod tests {
         assert!(
             matches!(c, Command::Instrument(ref s) if s.symbol == "BTCUSDT" && s.tiers.len() == 2)
         );
+    }
+
+    #[test]
+    fn parses_the_funds_command() {
+        assert_eq!(
+            parse_line(r#"{"cmd":"funds"}"#),
+            Ok(Some(Command::Funds {}))
+        );
+        assert!(parse_line(r#"{"cmd":"funds","symbol":"X"}"#).is_err());
     }
 
     #[test]

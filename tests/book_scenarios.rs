@@ -2,8 +2,8 @@
 //! the fast `OrderBook` and the `ReferenceBook` oracle.
 
 use cascade::book::{
-    BookEvent, BookReject, Cancel, CancelReason, Fill, OrderRequest, Placed, SelfTradePrevention,
-    StopRequest, TimeInForce, TriggerSource,
+    BookEvent, BookReject, Cancel, CancelReason, Fill, OrderRequest, Placed, Reduce,
+    SelfTradePrevention, StopRequest, TimeInForce, TriggerSource,
 };
 use cascade::types::{Price, Qty, Side};
 
@@ -67,6 +67,18 @@ fn canceled(id: u64, account: u64, remaining: i64, reason: CancelReason) -> Book
         account,
         remaining: Qty(remaining),
         reason,
+    })
+}
+
+/// Self-trade prevention took `qty` off order `id`, which stays open with
+/// `remaining`.
+fn reduced(id: u64, account: u64, qty: i64, remaining: i64) -> BookEvent {
+    BookEvent::Reduced(Reduce {
+        id,
+        account,
+        qty: Qty(qty),
+        remaining: Qty(remaining),
+        reason: CancelReason::Stp,
     })
 }
 
@@ -255,18 +267,19 @@ macro_rules! scenarios {
                 sub(&mut b, lim(1, 1, Sell, 100, 2)).0.unwrap();
                 sub(&mut b, lim(2, 2, Sell, 100, 3)).0.unwrap();
                 sub(&mut b, lim(3, 1, Sell, 100, 10)).0.unwrap();
-                // Taker 6: decremented by 2 against 1 (which leaves), fills 3
-                // against 2, then decremented by its last 1 against 3, which
-                // lives on with 9.
+                // Taker 6: decremented by 2 against 1 (which leaves: canceled;
+                // the taker goes on with 4: reduced), fills 3 against 2, then
+                // decremented by its last 1 against 3 (the taker is done:
+                // canceled), which lives on with 9 (reduced).
                 let (r, ev) = sub(&mut b, stp(lim(4, 1, Buy, 100, 6), Stp::Decrement));
                 assert_eq!(r, Ok(placed(3, 0)));
                 assert_eq!(
                     ev,
                     vec![
                         canceled(1, 1, 2, CancelReason::Stp),
-                        canceled(4, 1, 2, CancelReason::Stp),
+                        reduced(4, 1, 2, 4),
                         fill(2, 2, 4, 1, 100, 3, Buy, 0),
-                        canceled(3, 1, 1, CancelReason::Stp),
+                        reduced(3, 1, 1, 9),
                         canceled(4, 1, 1, CancelReason::Stp),
                     ]
                 );
@@ -278,10 +291,7 @@ macro_rules! scenarios {
                 assert_eq!(r, Ok(placed(0, 3)));
                 assert_eq!(
                     ev,
-                    vec![
-                        canceled(3, 1, 9, CancelReason::Stp),
-                        canceled(5, 1, 9, CancelReason::Stp)
-                    ]
+                    vec![canceled(3, 1, 9, CancelReason::Stp), reduced(5, 1, 9, 3)]
                 );
                 assert_eq!(depth(&b, Buy), vec![(100, 3)]);
                 assert!(depth(&b, Sell).is_empty());

@@ -10,6 +10,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use cascade::event::JsonLinesSink;
+use cascade::liquidation::audit::audit_script;
 use cascade::liquidation::Engine;
 use cascade::script::run_script;
 
@@ -75,4 +76,29 @@ fn the_same_script_gives_byte_identical_output_twice() {
             assert_eq!(run(&p), run(&p), "{}", p.display());
         }
     }
+}
+
+#[test]
+fn every_golden_scripts_money_rebuilds_from_its_events() {
+    // An outside check (spec 1.1): each account's money and the funds,
+    // rebuilt from the script's commands and the events alone, agree with
+    // every `account` and `funds` event, and money is conserved to the unit
+    // at each `funds` event (one after every cascade, and one at the end).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut checked = 0;
+    for e in fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|e| e == "jsonl") {
+            let text = fs::read_to_string(&p).unwrap();
+            let audit = audit_script(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            // At least the final `funds` event and the street's `account`.
+            assert!(
+                audit.funds_checked >= 1 && audit.accounts_checked >= 1,
+                "{}",
+                p.display()
+            );
+            checked += audit.funds_checked;
+        }
+    }
+    assert!(checked > 20, "only {checked} funds events checked");
 }

@@ -182,6 +182,12 @@ impl Ledger {
                     }
                 }
                 BookEvent::Canceled(c) => self.take(c.id, c.remaining.0, "cancel")?,
+                BookEvent::Reduced(r) => {
+                    self.take(r.id, r.qty.0, "reduce")?;
+                    if self.open.get(&r.id).copied() != Some(r.remaining.0 as i128) {
+                        return Err(format!("reduce reports order {} remaining wrong", r.id));
+                    }
+                }
             }
         }
         Ok(())

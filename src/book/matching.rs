@@ -8,8 +8,10 @@
 
 use super::arena::NIL;
 use super::ladder::Ladder;
-use super::{BookEvent, Cancel, CancelReason, Fill, OrderBook, OrderRequest, SelfTradePrevention};
-use crate::types::{Price, Qty, Side};
+use super::{
+    BookEvent, Cancel, CancelReason, Fill, OrderBook, OrderRequest, Reduce, SelfTradePrevention,
+};
+use crate::types::{AccountId, OrderId, Price, Qty, Side};
 
 /// True when a taker on `side` limited at `limit` (None: market) may trade
 /// with a maker at `maker_price`.
@@ -19,6 +21,28 @@ pub(super) fn crosses(side: Side, limit: Option<Price>, maker_price: Price) -> b
         (_, None) => true,
         (Side::Buy, Some(l)) => maker_price <= l,
         (Side::Sell, Some(l)) => maker_price >= l,
+    }
+}
+
+/// What self-trade prevention's `decrement` of `qty` reports for one
+/// order: `Reduced` while `left` lots remain open, `Canceled` when it is
+/// done.
+pub(super) fn stp_decrement(id: OrderId, account: AccountId, qty: i64, left: i64) -> BookEvent {
+    if left > 0 {
+        BookEvent::Reduced(Reduce {
+            id,
+            account,
+            qty: Qty(qty),
+            remaining: Qty(left),
+            reason: CancelReason::Stp,
+        })
+    } else {
+        BookEvent::Canceled(Cancel {
+            id,
+            account,
+            remaining: Qty(qty),
+            reason: CancelReason::Stp,
+        })
     }
 }
 
@@ -91,11 +115,11 @@ impl<L: Ladder> OrderBook<L> {
                         // `None` never gets here (`stp_on`).
                         SelfTradePrevention::Decrement | SelfTradePrevention::None => {
                             let d = rem.min(maker.remaining);
-                            maker_cancel(out, d);
-                            taker_cancel(out, d);
                             maker.remaining -= d;
                             level.total -= d as i128;
                             rem -= d;
+                            out.push(stp_decrement(maker.id, maker.account, d, maker.remaining));
+                            out.push(stp_decrement(req.id, req.account, d, rem));
                             if maker.remaining > 0 {
                                 // Only when the taker is used up.
                                 break 'levels;

@@ -26,7 +26,7 @@ pub mod workload;
 
 pub use order::{OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource};
 pub use orderbook::OrderBook;
-pub use outcome::{BookEvent, BookReject, Cancel, CancelReason, Fill, Placed};
+pub use outcome::{BookEvent, BookReject, Cancel, CancelReason, Fill, Placed, Reduce};
 pub use reference::ReferenceBook;
 
 use crate::types::{AccountId, OrderId, Price, Qty, Side};

@@ -75,13 +75,32 @@ pub struct Cancel {
     pub reason: CancelReason,
 }
 
+/// An order that self-trade prevention (`decrement`) shrank but left
+/// alive: a resting maker, or a taker that goes on matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reduce {
+    /// The order.
+    pub id: OrderId,
+    /// Its owner.
+    pub account: AccountId,
+    /// The quantity removed, in lots.
+    pub qty: Qty,
+    /// The quantity still open after it, in lots.
+    pub remaining: Qty,
+    /// Why (always `Stp` today).
+    pub reason: CancelReason,
+}
+
 /// One thing that happened in the book, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BookEvent {
     /// A trade.
     Fill(Fill),
-    /// A cancellation (taker remainder or resting order).
+    /// A cancellation (taker remainder or resting order): the order is
+    /// done.
     Canceled(Cancel),
+    /// An order shrunk by self-trade prevention that stays alive.
+    Reduced(Reduce),
 }
 
 /// Why the book refused a request; nothing changed.

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::{
-    BookEvent, BookReject, Cancel, CancelReason, Fill, OrderRequest, OrderView, Placed,
+    BookEvent, BookReject, Cancel, CancelReason, Fill, OrderRequest, OrderView, Placed, Reduce,
     SelfTradePrevention, StopRequest, TimeInForce, TriggerSource,
 };
 use crate::types::{OrderId, Price, Qty, Side};
@@ -291,8 +291,28 @@ impl ReferenceBook {
                         let d = rem.min(maker.remaining.0);
                         maker.remaining.0 -= d;
                         rem -= d;
-                        maker_cancel(out, maker, d);
-                        taker_cancel(out, d);
+                        // Reduced while something is left open, else done.
+                        for (id, account, left) in [
+                            (maker.req.id, maker.req.account, maker.remaining.0),
+                            (req.id, req.account, rem),
+                        ] {
+                            out.push(if left > 0 {
+                                BookEvent::Reduced(Reduce {
+                                    id,
+                                    account,
+                                    qty: Qty(d),
+                                    remaining: Qty(left),
+                                    reason: CancelReason::Stp,
+                                })
+                            } else {
+                                BookEvent::Canceled(Cancel {
+                                    id,
+                                    account,
+                                    remaining: Qty(d),
+                                    reason: CancelReason::Stp,
+                                })
+                            });
+                        }
                     }
                 }
             } else {

@@ -173,7 +173,8 @@ impl Engine {
                 // by its owner beyond its margin) is socialized at once.
                 let deficit = self.funds.take_deficits();
                 if deficit > Money::ZERO {
-                    self.socialize(deficit);
+                    self.socialize_deficit(deficit, 0, sink);
+                    self.emit_funds(sink);
                 }
             }
             if self.pending_liqs.is_empty() && self.pending_stops.is_empty() {
@@ -261,14 +262,30 @@ impl Engine {
         };
         let deficit = self.funds.take_deficits();
         if deficit > Money::ZERO {
-            self.socialize(deficit);
+            self.socialize_deficit(deficit, c.number, sink);
         }
         for (inst, m) in &c.insts {
             let mut report = m.report(c.number, self.marks.mark(*inst));
             report.socialized = deficit;
             self.emit(sink, Event::Cascade(report));
+            self.emit_funds(sink);
         }
         true
+    }
+
+    /// Charges a fund deficit to the accounts pro rata (`socialize`) and
+    /// emits one `socialized` event per account charged.
+    fn socialize_deficit(&mut self, deficit: Money, cascade: u32, sink: &mut dyn EventSink) {
+        for (account, amount) in self.socialize(deficit) {
+            self.emit(
+                sink,
+                Event::Socialized {
+                    cascade,
+                    account,
+                    amount,
+                },
+            );
+        }
     }
 
     /// Emits the step events of the round that just ran, applies circuit

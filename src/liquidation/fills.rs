@@ -63,6 +63,16 @@ impl Engine {
                         }
                     }
                 }
+                BookEvent::Reduced(r) => self.emit(
+                    sink,
+                    Event::Reduced {
+                        inst,
+                        id: r.id,
+                        qty: r.qty,
+                        remaining: r.remaining,
+                        reason: r.reason,
+                    },
+                ),
                 BookEvent::Canceled(c) => {
                     if self.markets[inst as usize].book.order(c.id).is_none() {
                         self.forget_order(c.id);
@@ -117,6 +127,19 @@ impl Engine {
             Some(f.taker_account),
             "the taker index names the taker"
         );
+        let spec = &self.instruments[inst as usize];
+        let notional = spec.notional(f.qty, f.price);
+        // Fees are charged to real accounts; a liquidation order pays the
+        // liquidation fee instead of the taker fee.
+        let fee = |rate: crate::types::Rate, account: AccountId, charged: bool| {
+            if charged && account != STREET {
+                rate.apply(notional)
+            } else {
+                Money::ZERO
+            }
+        };
+        let taker_fee = fee(spec.taker_fee, f.taker_account, !liquidation);
+        let maker_fee = fee(spec.maker_fee, f.maker_account, true);
         self.emit(
             sink,
             Event::Fill {
@@ -129,33 +152,29 @@ impl Engine {
                 taker_account: f.taker_account,
                 aggressor: f.aggressor,
                 liquidation,
+                taker_fee,
+                maker_fee,
             },
         );
-        let spec = &self.instruments[inst as usize];
-        let notional = spec.notional(f.qty, f.price);
         let taker_delta = match f.aggressor {
             Side::Buy => f.qty,
             Side::Sell => -f.qty,
         };
-        let (taker_fee, maker_fee) = (spec.taker_fee, spec.maker_fee);
         let sides = [
-            (
-                Some(taker),
-                f.taker_account,
-                taker_delta,
-                if liquidation { None } else { Some(taker_fee) },
-            ),
-            (maker, f.maker_account, -taker_delta, Some(maker_fee)),
+            (Some(taker), taker_delta, taker_fee),
+            (maker, -taker_delta, maker_fee),
         ];
-        for (idx, account, delta, fee_rate) in sides {
+        for (idx, delta, fee) in sides {
             let Some(idx) = idx else {
                 continue;
             };
             self.book_fill(idx, inst, delta, f.price, sink);
-            if let (Some(rate), true) = (fee_rate, account != STREET) {
-                let fee = rate.apply(notional);
-                if fee != Money::ZERO && self.accounts.credit(idx, -fee).is_ok() {
-                    self.funds.fee_pool += fee;
+            if fee != Money::ZERO {
+                if self.accounts.credit(idx, -fee).is_ok() {
+                    self.funds.collect_fee(inst, fee);
+                } else {
+                    // A balance beyond i128: unreachable within the limits.
+                    self.faults += 1;
                 }
             }
             self.rekey(idx);

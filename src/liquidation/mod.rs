@@ -10,6 +10,7 @@
 //! Must not: read or write files, or know where commands come from. It
 //! talks to the outside only through `apply` and the `EventSink`.
 
+pub mod audit;
 mod bulk;
 mod cascade;
 mod collateral;
@@ -420,6 +421,10 @@ impl Engine {
             }
             Command::Funding { symbol, rate } => self.settle_funding(symbol, *rate),
             Command::Query { account } => self.query(*account, sink),
+            Command::Funds {} => {
+                self.emit_funds(sink);
+                Ok(())
+            }
             Command::Book { symbol, depth } => {
                 let inst = self.market_of(symbol)?;
                 let n = depth.unwrap_or(10);

@@ -1,13 +1,15 @@
 //! The `query` command: an account's balance, equity, margins and
 //! positions (with entry, unrealized PnL and liquidation price) as the
-//! margin definitions of `spec/scenario.md` give them.
+//! margin definitions of `spec/scenario.md` give them. The street's
+//! positions are valued as the counterpart of all others, so that reported
+//! PnL sums exactly across accounts.
 //!
 //! Must not: change anything.
 
 use super::{Engine, EngineError};
-use crate::event::{AccountReport, Event, EventSink, PositionReport};
+use crate::event::{AccountReport, Event, EventSink, InstrumentIdx, PositionReport};
 use crate::margin::{self, MarginMode};
-use crate::types::{AccountId, Money};
+use crate::types::{AccountId, Money, Price, STREET};
 
 impl Engine {
     /// Builds the `account` event of one account.
@@ -24,6 +26,7 @@ impl Engine {
             }
             let spec = &self.instruments[inst as usize];
             let upnl = match self.marks.mark(inst) {
+                Some(m) if id == STREET => p.cash + self.street_value(inst, m)?,
                 Some(m) => margin::upnl(spec, p, m)?,
                 None => Money::ZERO,
             };
@@ -41,6 +44,9 @@ impl Engine {
             });
         }
         let equity = match acct.mode() {
+            MarginMode::Cross if id == STREET => {
+                acct.balance() + positions.iter().map(|p| p.upnl).sum::<Money>()
+            }
             MarginMode::Cross => margin::account_equity(acct, &view)?,
             MarginMode::Isolated => acct.balance() + isolated_equity,
         };
@@ -52,6 +58,28 @@ impl Engine {
             initial_margin: margin::initial_margin(acct, &view, &orders)?,
             positions,
         })
+    }
+
+    /// The street's position in `inst` valued at `mark` as the counterpart
+    /// of every other position: minus the sum of their values. For a linear
+    /// contract that is exactly its own value; for an inverse one each value
+    /// rounds on its own, and valuing the street this way keeps the sum of
+    /// all reported unrealized PnL equal to the sum of the positions' cash
+    /// flows, to the unit (`spec/scenario.md` 1.1, the `funds` identity).
+    fn street_value(&self, inst: InstrumentIdx, mark: Price) -> Result<Money, EngineError> {
+        let spec = &self.instruments[inst as usize];
+        let mut total = Money::ZERO;
+        for (idx, a) in self.accounts.iter() {
+            if idx == 0 {
+                continue;
+            }
+            if let Some(p) = a.position(inst) {
+                total = total
+                    .checked_sub(margin::checked_value(spec, p.qty, mark)?)
+                    .ok_or(margin::MarginError::Overflow)?;
+            }
+        }
+        Ok(total)
     }
 
     /// `query`: emits the `account` event.

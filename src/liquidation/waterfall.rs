@@ -524,26 +524,20 @@ impl Engine {
             return (Qty::ZERO, Qty::ZERO);
         };
         let policy = self.instruments[inst as usize].liquidation;
-        let mut left = rest;
-        let mut fund_qty = Qty::ZERO;
-        let mut adl_qty = Qty::ZERO;
-        if policy.backstop == Backstop::Insurance {
-            let x = self.fund_capacity(inst, side, left, mark, price);
-            self.fund_takeover(idx, inst, side, x, mark, price, sink);
-            fund_qty += x;
-            left -= x;
-        }
-        if left.0 > 0 && policy.adl {
-            let done = self.auto_deleverage(idx, account, inst, side, left, price, sink);
-            adl_qty += done;
-            left -= done;
-        }
-        if left.0 > 0 {
-            // Nobody else can take it: the fund does, even into a deficit,
-            // which is socialized when the cascade ends.
-            self.fund_takeover(idx, inst, side, left, mark, price, sink);
-            fund_qty += left;
-        }
+        let within = match policy.backstop {
+            Backstop::Insurance => self.fund_capacity(inst, side, rest, mark, price),
+            _ => Qty::ZERO,
+        };
+        let adl_qty = if rest > within && policy.adl {
+            self.auto_deleverage(idx, account, inst, side, rest - within, price, sink)
+        } else {
+            Qty::ZERO
+        };
+        // The fund takes what it can afford and what nobody else took (even
+        // into a deficit, socialized when the cascade ends), in one
+        // takeover: one amount, rounded once, as the event reports it.
+        let fund_qty = rest - adl_qty;
+        self.fund_takeover(idx, inst, side, fund_qty, mark, price, sink);
         (fund_qty, adl_qty)
     }
 

@@ -320,6 +320,7 @@ impl Maker {
 mod tests {
     use super::*;
     use crate::instrument::InstrumentSpec;
+    use crate::types::Money;
 
     fn maker(refill: &str, widen: &str) -> Maker {
         let spec: InstrumentSpec = serde_json::from_str(
@@ -356,6 +357,8 @@ mod tests {
             taker_account: 3,
             aggressor: Side::Sell,
             liquidation: true,
+            taker_fee: Money::ZERO,
+            maker_fee: Money::ZERO,
         });
         assert_eq!(m.depth_at(0, Side::Buy, Price(999)), 6);
         assert_eq!(m.depth_through(0, Side::Buy, Price(990)), 6);

@@ -385,6 +385,5 @@ pub fn run(
 
 /// All insurance funds together (the engine's funds minus its fee pool).
 fn insurance_total(engine: &Engine) -> Money {
-    let f = engine.funds();
-    f.total() - f.fee_pool
+    engine.funds().insurance_total()
 }
