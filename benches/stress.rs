@@ -66,12 +66,17 @@ fn plan() -> Plan {
 }
 
 fn sweep(plan: &Plan, threads: usize) -> usize {
-    let ids: Vec<u64> = (0..plan.scenario_count()).collect();
     let mut n = 0;
-    run_sweep(plan, &ids, threads, Path::new("."), &mut |_| {
-        n += 1;
-        Ok(())
-    })
+    run_sweep(
+        plan,
+        &mut (0..plan.scenario_count()),
+        threads,
+        Path::new("."),
+        &mut |_| {
+            n += 1;
+            Ok(())
+        },
+    )
     .expect("the bench scenarios run");
     n
 }

@@ -92,6 +92,7 @@ pub struct BoundedLines<R> {
     line: usize,
     cap: usize,
     ended_with_newline: bool,
+    strip_cr: bool,
 }
 
 impl<R: BufRead> BoundedLines<R> {
@@ -103,6 +104,16 @@ impl<R: BufRead> BoundedLines<R> {
             line: 0,
             cap,
             ended_with_newline: true,
+            strip_cr: true,
+        }
+    }
+
+    /// Lines of `reader` exactly as written: a `\r` before the `\n` is
+    /// kept.
+    pub fn exact(reader: R, cap: usize) -> BoundedLines<R> {
+        BoundedLines {
+            strip_cr: false,
+            ..BoundedLines::new(reader, cap)
         }
     }
 
@@ -120,6 +131,11 @@ impl<R: BufRead> BoundedLines<R> {
     /// The next line without its `\n` (and without a `\r` before it), or
     /// `None` at the end.
     pub fn next_line(&mut self) -> Result<Option<&[u8]>, LineError> {
+        Ok(self.next_line_and_end()?.map(|(l, _)| l))
+    }
+
+    /// The next line, as `next_line`, and whether it ended with `\n`.
+    pub fn next_line_and_end(&mut self) -> Result<Option<(&[u8], bool)>, LineError> {
         self.buf.clear();
         self.line += 1;
         let line = self.line;
@@ -157,10 +173,10 @@ impl<R: BufRead> BoundedLines<R> {
                 break;
             }
         }
-        if self.buf.last() == Some(&b'\r') {
+        if self.strip_cr && self.buf.last() == Some(&b'\r') {
             self.buf.pop();
         }
-        Ok(Some(&self.buf))
+        Ok(Some((&self.buf, self.ended_with_newline)))
     }
 }
 

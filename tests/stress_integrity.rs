@@ -241,3 +241,221 @@ fn a_file_for_a_folder_and_a_binary_manifest_are_bad_input() {
         );
     }
 }
+
+/// Rewrites the journal of `dir` line by line through `edit` (JSON values).
+fn edit_journal(dir: &Path, edit: impl Fn(&mut Vec<serde_json::Value>)) {
+    let path = dir.join("results.jsonl");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    edit(&mut lines);
+    let out: String = lines.iter().map(|v| format!("{v}\n")).collect();
+    fs::write(&path, out).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = fs::remove_dir_all(to);
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// Before digests, merge took swapped ids, a changed row id, a changed
+/// value and a duplicated line with status 0, and a resume took them too.
+#[test]
+fn tampered_journals_are_refused_naming_file_and_line() {
+    let t = Tmp::new("tamper");
+    let config = format!("seeds = 2\n{SMALL}");
+    fs::write(t.path().join("c.toml"), config).unwrap();
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("s{i}");
+        let o = cascade(
+            &[
+                "stress", "c.toml", "--shard", &shard, "--out", &out, "--quiet",
+            ],
+            t.path(),
+        );
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+    }
+    let o = cascade(&["merge", "s0", "s1", "--out", "good"], t.path());
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    type Edit = fn(&mut Vec<serde_json::Value>);
+    let cases: [(&str, Edit, usize); 4] = [
+        ("a changed value", |l| l[1]["row"][13] = "7".into(), 2),
+        (
+            "swapped ids",
+            |l| {
+                let a = l[0]["id"].clone();
+                l[0]["id"] = l[1]["id"].clone();
+                l[1]["id"] = a;
+            },
+            1,
+        ),
+        ("a changed row id", |l| l[0]["row"][0] = "9".into(), 1),
+        ("a line given twice", |l| l.push(l[0].clone()), 0),
+    ];
+    for (what, edit, line) in cases {
+        let bad = t.path().join("bad");
+        copy_dir(&t.path().join("s0"), &bad);
+        edit_journal(&bad, edit);
+        let o = cascade(&["merge", "bad", "s1", "--out", "m"], t.path());
+        let msg = stderr(&o);
+        assert_eq!(status(&o), 2, "{what}: {msg}");
+        let place = if line > 0 {
+            format!("results.jsonl:{line}:")
+        } else {
+            "results.jsonl:".to_string()
+        };
+        assert!(msg.contains(&place), "{what}: {msg}");
+        assert!(!t.path().join("m/scenarios.csv").exists(), "{what}");
+    }
+    // A resume checks the records it keeps: an unfinished folder whose
+    // journal was edited is refused, naming the line.
+    let bad = t.path().join("bad");
+    copy_dir(&t.path().join("s0"), &bad);
+    let manifest = bad.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("journal");
+    fs::write(&manifest, m.to_string()).unwrap();
+    edit_journal(&bad, |l| l[1]["row"][13] = "7".into());
+    let o = cascade(
+        &[
+            "stress", "c.toml", "--shard", "0/2", "--out", "bad", "--quiet",
+        ],
+        t.path(),
+    );
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("results.jsonl:2:"), "{}", stderr(&o));
+}
+
+/// Before, the config hash covered the config's text only: a replay
+/// sample changed after a run was resumed into the same folder, mixing
+/// results of both samples.
+#[test]
+fn a_changed_input_file_makes_another_run() {
+    let t = Tmp::new("inputs");
+    fs::create_dir_all(t.path().join("data")).unwrap();
+    let sample = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n\
+         x,X,1,1,true,bid,99,5\n\
+         x,X,1,1,true,bid,98,5\n\
+         x,X,1,1,true,ask,101,5\n";
+    fs::write(t.path().join("data/l2.csv"), sample).unwrap();
+    let config = r#"
+[[market]]
+price = "100"
+[market.instrument]
+symbol = "X"
+kind = "linear"
+tick = "1"
+lot = "1"
+tiers = [{ mmr = "0.01", imr = "0.02" }]
+[market.replay]
+format = "tardis"
+files = ["data/l2.csv"]
+at = [2000, 5000]
+
+[[shock]]
+kind = "market_order"
+symbol = "X"
+side = "sell"
+qty = "3"
+"#;
+    fs::write(t.path().join("c.toml"), config).unwrap();
+    let run = || cascade(&["stress", "c.toml", "--out", "out", "--quiet"], t.path());
+    let o = run();
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let o = run();
+    assert_eq!(status(&o), 0, "the same inputs resume: {}", stderr(&o));
+    fs::write(
+        t.path().join("data/l2.csv"),
+        sample.replace("bid,99,5", "bid,99,2"),
+    )
+    .unwrap();
+    let o = run();
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("another run"), "{}", stderr(&o));
+    let manifest = fs::read_to_string(t.path().join("out/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"file\": \"data/l2.csv\"") && manifest.contains("\"build\""),
+        "{manifest}"
+    );
+}
+
+/// Before, outputs were renamed one by one: a merge that could not write
+/// its report (a full disk; here a file size limit) left a lone
+/// `scenarios.csv`. Now nothing is renamed until every output is written.
+#[cfg(unix)]
+#[test]
+fn a_merge_that_cannot_write_everything_leaves_nothing_behind() {
+    let t = Tmp::new("fulldisk");
+    fs::write(t.path().join("c.toml"), format!("seeds = 2\n{SMALL}")).unwrap();
+    for i in 0..2 {
+        let (shard, out) = (format!("{i}/2"), format!("s{i}"));
+        let o = cascade(
+            &[
+                "stress", "c.toml", "--shard", &shard, "--out", &out, "--quiet",
+            ],
+            t.path(),
+        );
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+    }
+    let report = fs::metadata(t.path().join("s0/report.html")).unwrap().len();
+    let csv = fs::metadata(t.path().join("s0/scenarios.csv"))
+        .unwrap()
+        .len();
+    assert!(report > 8192 && csv < 4096, "{report} {csv}");
+    // Files may grow to 8 KiB: the tables fit, the page does not.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 16; exec '{}' merge s0 s1 --out m",
+            env!("CARGO_BIN_EXE_cascade")
+        ))
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_ne!(status(&o), 0, "{}", stderr(&o));
+    let finals: Vec<String> = fs::read_dir(t.path().join("m"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert!(finals.is_empty(), "{finals:?}");
+    // The next merge removes the temporaries and writes everything.
+    let o = cascade(&["merge", "s0", "s1", "--out", "m"], t.path());
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let hidden: Vec<String> = fs::read_dir(t.path().join("m"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != ".cascade.lock")
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}
+
+/// Hostile configs: exit 2 with a bounded message naming the line.
+#[test]
+fn hostile_configs_are_refused_with_short_errors_naming_the_line() {
+    let t = Tmp::new("hostile");
+    let huge_key = format!("{}\n{} = 1\n", SMALL, "k".repeat(3_000_000));
+    let long_line = format!("{SMALL}# {}\n", "x".repeat(5 << 20));
+    let mut binary = SMALL.as_bytes().to_vec();
+    binary.splice(30..30, [b'\n', b'#', 0xff, 0xfe, b'\n']);
+    for (name, bytes, line) in [
+        ("key", huge_key.into_bytes(), 23),
+        ("long", long_line.into_bytes(), 22),
+        ("binary", binary, 4),
+    ] {
+        let file = format!("{name}.toml");
+        fs::write(t.path().join(&file), bytes).unwrap();
+        let o = cascade(&["stress", &file, "--out", "out", "--quiet"], t.path());
+        let msg = stderr(&o);
+        assert_eq!(status(&o), 2, "{name}: {}", &msg[..msg.len().min(300)]);
+        assert!(msg.len() < 2000, "{name}: {} bytes of error", msg.len());
+        assert!(msg.contains(&format!("{file}:{line}:")), "{name}: {msg}");
+    }
+}

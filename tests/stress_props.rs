@@ -132,12 +132,17 @@ steps = {steps}
 }
 
 fn sweep(plan: &Plan, threads: usize) -> BTreeMap<u64, Record> {
-    let ids: Vec<u64> = (0..plan.scenario_count()).collect();
     let mut out = BTreeMap::new();
-    run_sweep(plan, &ids, threads, Path::new("."), &mut |r| {
-        out.insert(r.id, r);
-        Ok(())
-    })
+    run_sweep(
+        plan,
+        &mut (0..plan.scenario_count()),
+        threads,
+        Path::new("."),
+        &mut |r| {
+            out.insert(r.id, r);
+            Ok(())
+        },
+    )
     .unwrap();
     out
 }

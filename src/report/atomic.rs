@@ -73,6 +73,13 @@ impl AtomicWriter {
         &self.target
     }
 
+    /// Flushes the buffer and says where the bytes are until the commit
+    /// (to read back what was written).
+    pub fn written_path(&mut self) -> io::Result<&Path> {
+        self.writer.flush()?;
+        Ok(self.writer.get_ref().path())
+    }
+
     /// Flushes the file to disk and renames it over its final name.
     pub fn commit(self) -> io::Result<()> {
         commit_all(vec![self]).map_err(|(_, e)| e)

@@ -23,34 +23,93 @@ struct Figures {
     socialized: f64,
 }
 
-fn figures(r: &Results) -> Vec<Figures> {
-    let cell = |row: &[String], name: &str| {
-        r.col(name)
-            .and_then(|c| row.get(c))
-            .and_then(|s| parse_f64(s))
-    };
-    r.rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| Figures {
-            row: i,
-            amplification: cell(row, "amplification"),
-            notional: cell(row, "liquidated_notional").unwrap_or(0.0),
-            accounts: cell(row, "accounts_liquidated").unwrap_or(0.0) as u64,
-            bad_debt: cell(row, "bad_debt").unwrap_or(0.0),
-            drawdown: cell(row, "insurance_drawdown").unwrap_or(0.0),
-            socialized: cell(row, "socialized_loss").unwrap_or(0.0),
-        })
-        .collect()
+/// The smallest and largest of some values.
+#[derive(Default)]
+struct Range(Option<(f64, f64)>);
+
+impl Range {
+    fn add(&mut self, v: f64) {
+        let (lo, hi) = self.0.unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
+        self.0 = Some((lo.min(v), hi.max(v)));
+    }
+
+    fn text(&self, show: impl Fn(f64) -> String) -> String {
+        match self.0 {
+            None => "-".into(),
+            Some((lo, hi)) if lo == hi => show(lo),
+            Some((lo, hi)) => format!("{} to {}", show(lo), show(hi)),
+        }
+    }
 }
 
-/// The grid point of row `i` in words (every axis, shock first).
-pub fn scenario_words(r: &Results, i: usize) -> String {
+/// What the headline needs of all rows, gathered in one pass: the worst
+/// scenario (and its row), the ranges and the count with bad debt.
+struct Gathered {
+    worst: Option<(Figures, Vec<String>)>,
+    count: usize,
+    amplification: Range,
+    notional: Range,
+    with_bad_debt: usize,
+}
+
+fn gather(r: &Results) -> Gathered {
+    let cols: Vec<Option<usize>> = [
+        "amplification",
+        "liquidated_notional",
+        "accounts_liquidated",
+        "bad_debt",
+        "insurance_drawdown",
+        "socialized_loss",
+    ]
+    .iter()
+    .map(|n| r.col(n))
+    .collect();
+    let mut g = Gathered {
+        worst: None,
+        count: 0,
+        amplification: Range::default(),
+        notional: Range::default(),
+        with_bad_debt: 0,
+    };
+    r.rows.for_each(|i, row| {
+        let cell = |k: usize| cols[k].and_then(|c| row.get(c)).and_then(|s| parse_f64(s));
+        let f = Figures {
+            row: i,
+            amplification: cell(0),
+            notional: cell(1).unwrap_or(0.0),
+            accounts: cell(2).unwrap_or(0.0) as u64,
+            bad_debt: cell(3).unwrap_or(0.0),
+            drawdown: cell(4).unwrap_or(0.0),
+            socialized: cell(5).unwrap_or(0.0),
+        };
+        g.count += 1;
+        if let Some(a) = f.amplification {
+            g.amplification.add(a);
+        }
+        g.notional.add(f.notional);
+        if f.bad_debt > 0.0 {
+            g.with_bad_debt += 1;
+        }
+        // The most bad debt, then the most notional; ties to the first row.
+        let worse = g.worst.as_ref().is_none_or(|(w, _)| {
+            f.bad_debt
+                .total_cmp(&w.bad_debt)
+                .then(f.notional.total_cmp(&w.notional))
+                .is_gt()
+        });
+        if worse {
+            g.worst = Some((f, row.to_vec()));
+        }
+    });
+    g
+}
+
+/// The grid point of a row in words (every axis, shock first).
+pub fn scenario_words(r: &Results, row: &[String]) -> String {
     let mut axes: Vec<&super::results::AxisMeta> = r.axes.iter().collect();
     axes.sort_by_key(|a| !a.shock);
     let keys: Vec<&str> = axes.iter().map(|a| a.key.as_str()).collect();
     let names = short_keys(&keys);
-    let row = r.rows[i];
     let pairs: Vec<(String, &str)> = axes
         .iter()
         .zip(names)
@@ -59,41 +118,26 @@ pub fn scenario_words(r: &Results, i: usize) -> String {
     point_words(&pairs, &r.settlement())
 }
 
-fn range(v: impl Iterator<Item = f64>, show: impl Fn(f64) -> String) -> String {
-    let v: Vec<f64> = v.collect();
-    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    match v.len() {
-        0 => "-".into(),
-        _ if lo == hi => show(lo),
-        _ => format!("{} to {}", show(lo), show(hi)),
-    }
-}
-
 /// The closing lines; `out` is the results folder.
 pub fn headline(r: &Results, out: &Path) -> String {
     let asset = r.settlement();
     let m = |v: f64| money(v, &asset);
-    let figs = figures(r);
+    let g = gather(r);
     let report = format!(
         "Report: {} (scenarios.csv, steps.csv, summary.json)",
         out.join("report.html").display()
     );
-    let Some(worst) = figs.iter().max_by(|a, b| {
-        a.bad_debt
-            .total_cmp(&b.bad_debt)
-            .then(a.notional.total_cmp(&b.notional))
-            .then(b.row.cmp(&a.row))
-    }) else {
+    let Some((worst, worst_row)) = &g.worst else {
         return format!("No scenarios.\n{report}");
     };
     let id = r
         .col("scenario")
-        .and_then(|c| r.rows[worst.row].get(c))
+        .and_then(|c| worst_row.get(c))
         .map_or("?", |s| s.as_str());
     let amp = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{a:.2}x"));
-    let words = scenario_words(r, worst.row);
-    let n = figs.len();
+    let words = scenario_words(r, worst_row);
+    let n = g.count;
+    debug_assert!(worst.row < n);
     format!(
         "Worst of {n} scenario(s) (most bad debt, then most liquidated notional): #{id}{}\n  amplification {}, liquidated {} ({} accounts), bad debt {}, insurance drawdown {}, socialized loss {}.\nAll {n}: amplification {}; liquidated {}; bad debt in {} of {n}.\n{report}",
         if words.is_empty() { String::new() } else { format!(", {words}") },
@@ -103,16 +147,16 @@ pub fn headline(r: &Results, out: &Path) -> String {
         m(worst.bad_debt),
         m(worst.drawdown),
         m(worst.socialized),
-        range(figs.iter().filter_map(|f| f.amplification), |a| format!("{a:.2}x")),
-        range(figs.iter().map(|f| f.notional), m),
-        figs.iter().filter(|f| f.bad_debt > 0.0).count(),
+        g.amplification.text(|a| format!("{a:.2}x")),
+        g.notional.text(m),
+        g.with_bad_debt,
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::results::AxisMeta;
+    use crate::report::results::{AxisMeta, Rows};
 
     #[test]
     fn names_the_worst_scenario_in_words_with_money_units() {
@@ -159,7 +203,7 @@ mod tests {
             columns: &columns,
             rows: rows.iter().map(|r| r.as_slice()).collect(),
             step_columns: &[],
-            steps: vec![],
+            steps: Rows::Memory(vec![]),
             axes: vec![
                 axis("market[0].instrument.breaker", false),
                 axis("shock[0].move", true),

@@ -41,6 +41,32 @@ struct Grouped {
     sizes: Vec<(f64, String)>,
     /// (series index, size text) -> (sum, count) per metric.
     cells: BTreeMap<(usize, String), Vec<(f64, usize)>>,
+    /// Whether rows of further mitigations were left out (`MAX_SERIES`).
+    omitted: bool,
+}
+
+/// Most mitigations the charts and the table show (the first ones, in
+/// grid order); the others are only in `scenarios.csv`.
+pub const MAX_SERIES: usize = 30;
+
+/// Number of mitigations of the grid (`None` beyond `u128`).
+fn mitigation_count(r: &Results) -> Option<u128> {
+    r.axes
+        .iter()
+        .filter(|a| !a.shock)
+        .try_fold(1u128, |n, a| n.checked_mul(a.values.len().max(1) as u128))
+}
+
+/// The label of a row's mitigation: its values of the mitigation axes.
+fn series_label(mit: &[(usize, String)], row: &[String]) -> String {
+    if mit.is_empty() {
+        "all scenarios".to_string()
+    } else {
+        mit.iter()
+            .map(|(c, k)| format!("{k}={}", row.get(*c).map(String::as_str).unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn group(r: &Results, metrics: &[&str]) -> Grouped {
@@ -50,27 +76,25 @@ fn group(r: &Results, metrics: &[&str]) -> Grouped {
     let mut series: Vec<String> = Vec::new();
     let mut sizes: BTreeMap<String, f64> = BTreeMap::new();
     let mut cells: BTreeMap<(usize, String), Vec<(f64, usize)>> = BTreeMap::new();
-    for row in &r.rows {
-        let label = if mit.is_empty() {
-            "all scenarios".to_string()
-        } else {
-            mit.iter()
-                .map(|(c, k)| format!("{k}={}", row.get(*c).map(String::as_str).unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let si = match series.iter().position(|s| *s == label) {
-            Some(i) => i,
-            None => {
-                series.push(label);
-                series.len() - 1
-            }
-        };
+    let mut omitted = false;
+    r.rows.for_each(|_, row| {
         let size = size_col
             .and_then(|c| row.get(c))
             .cloned()
             .unwrap_or_default();
         sizes.insert(size.clone(), parse_f64(&size).unwrap_or(0.0));
+        let label = series_label(&mit, row);
+        let si = match series.iter().position(|s| *s == label) {
+            Some(i) => i,
+            None if series.len() < MAX_SERIES => {
+                series.push(label);
+                series.len() - 1
+            }
+            None => {
+                omitted = true;
+                return;
+            }
+        };
         let cell = cells
             .entry((si, size))
             .or_insert_with(|| vec![(0.0, 0); metrics.len()]);
@@ -80,13 +104,14 @@ fn group(r: &Results, metrics: &[&str]) -> Grouped {
                 cell[k].1 += 1;
             }
         }
-    }
+    });
     let mut sizes: Vec<(f64, String)> = sizes.into_iter().map(|(t, v)| (v, t)).collect();
     sizes.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     Grouped {
         series,
         sizes,
         cells,
+        omitted,
     }
 }
 
@@ -144,33 +169,32 @@ fn insurance_chart(r: &Results, g: &Grouped) -> Chart {
     ) else {
         return chart;
     };
-    let mut by_id: BTreeMap<&str, Vec<&[String]>> = BTreeMap::new();
-    for s in &r.steps {
-        if let Some(id) = s.get(s_id) {
-            by_id.entry(id.as_str()).or_default().push(s);
-        }
-    }
+    // The first seed of each mitigation at the largest shock (rows are in
+    // id order), then the steps of just those scenarios.
     let mit = mitigations(r);
-    let mut seen: Vec<String> = Vec::new();
-    for row in &r.rows {
-        if row.get(size_col) != Some(&largest.1) {
-            continue;
+    let mut chosen: Vec<(String, String)> = Vec::new();
+    r.rows.for_each(|_, row| {
+        if row.get(size_col) != Some(&largest.1) || row.get(rep_col).is_none() {
+            return;
         }
-        let label = if mit.is_empty() {
-            "all scenarios".to_string()
-        } else {
-            mit.iter()
-                .map(|(c, k)| format!("{k}={}", row.get(*c).map(String::as_str).unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        // The first seed of each mitigation (rows are in id order).
-        if seen.contains(&label) || row.get(rep_col).is_none() {
-            continue;
+        let label = series_label(&mit, row);
+        if chosen.iter().any(|(l, _)| *l == label) || !g.series.contains(&label) {
+            return;
         }
-        seen.push(label.clone());
-        let id = row.get(id_col).map(String::as_str).unwrap_or("");
-        let steps = by_id.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let id = row.get(id_col).cloned().unwrap_or_default();
+        chosen.push((label, id));
+    });
+    let mut by_id: BTreeMap<String, Vec<Vec<String>>> = chosen
+        .iter()
+        .map(|(_, id)| (id.clone(), Vec::new()))
+        .collect();
+    r.steps.for_each(|_, s| {
+        if let Some(steps) = s.get(s_id).and_then(|id| by_id.get_mut(id)) {
+            steps.push(s.to_vec());
+        }
+    });
+    for (label, id) in chosen {
+        let steps = by_id.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let mut points = Vec::new();
         if let Some(v) = steps
             .first()
@@ -223,7 +247,7 @@ pub fn report_html(r: &Results) -> Vec<u8> {
     );
     // Totals.
     h.push_str("<h2>Totals</h2>\n<table><tr><th class=\"l\">measure</th><th>total</th><th>mean per scenario</th></tr>");
-    for name in [
+    let names = [
         "cascades",
         "steps",
         "accounts_liquidated",
@@ -234,19 +258,24 @@ pub fn report_html(r: &Results) -> Vec<u8> {
         "socialized_loss",
         "halts",
         "setup_liquidations",
-    ] {
-        let Some(c) = r.col(name) else { continue };
-        let vals: Vec<f64> = r
-            .rows
-            .iter()
-            .filter_map(|row| row.get(c).and_then(|s| parse_f64(s)))
-            .collect();
-        let total: f64 = vals.iter().sum();
-        let mean = if vals.is_empty() {
-            0.0
-        } else {
-            total / vals.len() as f64
-        };
+    ];
+    let cols: Vec<Option<usize>> = names.iter().map(|n| r.col(n)).collect();
+    // Summed in row order, from the start `Iterator::sum` uses.
+    let zero: f64 = std::iter::empty::<f64>().sum();
+    let mut sums: Vec<(f64, usize)> = vec![(zero, 0); names.len()];
+    r.rows.for_each(|_, row| {
+        for (acc, c) in sums.iter_mut().zip(&cols) {
+            if let Some(v) = c.and_then(|c| row.get(c)).and_then(|s| parse_f64(s)) {
+                acc.0 += v;
+                acc.1 += 1;
+            }
+        }
+    });
+    for ((name, c), (total, n)) in names.iter().zip(&cols).zip(sums) {
+        if c.is_none() {
+            continue;
+        }
+        let mean = if n == 0 { 0.0 } else { total / n as f64 };
         let _ = write!(
             h,
             "<tr><td class=\"l\">{name}</td><td>{}</td><td>{}</td></tr>",
@@ -257,6 +286,14 @@ pub fn report_html(r: &Results) -> Vec<u8> {
     h.push_str("</table>\n<p>Exact totals are in <code>summary.json</code>; every scenario in <code>scenarios.csv</code>, every cascade step in <code>steps.csv</code>.</p>\n");
     // Charts.
     h.push_str("<h2>Amplification and liquidations against shock size</h2>\n");
+    if g.omitted {
+        let n =
+            mitigation_count(r).map_or_else(|| "more than 10^38".to_string(), |n| n.to_string());
+        let _ = writeln!(
+            h,
+            "<p>The charts and the table show the first {MAX_SERIES} of the grid's {n} mitigations; every scenario is in <code>scenarios.csv</code>.</p>"
+        );
+    }
     h.push_str("<p>Amplification is the final move of the shocked instrument's mark over the move the same shock makes with no accounts (the exogenous move); 1 means liquidations added nothing.</p>\n");
     for (k, title, y) in [
         (
@@ -325,7 +362,7 @@ pub fn report_html(r: &Results) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::results::AxisMeta;
+    use crate::report::results::{AxisMeta, Rows};
 
     #[test]
     fn groups_by_mitigation_and_shock() {
@@ -359,7 +396,7 @@ mod tests {
             columns: &columns,
             rows: rows.iter().map(|r| r.as_slice()).collect(),
             step_columns: &[],
-            steps: vec![],
+            steps: Rows::Memory(vec![]),
             axes: vec![AxisMeta {
                 key: "m".into(),
                 shock: false,

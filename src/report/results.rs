@@ -2,7 +2,9 @@
 //! scenario table, the step table and what the grid was, all as text
 //! exactly as the CSV files hold it.
 //!
-//! Owns: column lookup and exact parsing of decimal cells.
+//! Owns: column lookup, exact parsing of decimal cells, and `Rows`: a
+//! table held in memory or read again from its CSV file for each pass, so
+//! that a run of millions of scenarios is reported without holding them.
 //!
 //! Must not: know how the results were produced.
 
@@ -35,11 +37,11 @@ pub struct Results<'a> {
     /// Columns of the scenario table.
     pub columns: &'a [String],
     /// Scenario rows, by scenario id.
-    pub rows: Vec<&'a [String]>,
+    pub rows: Rows<'a>,
     /// Columns of the step table.
     pub step_columns: &'a [&'a str],
     /// Step rows, by scenario id then step order.
-    pub steps: Vec<&'a [String]>,
+    pub steps: Rows<'a>,
     /// The grid's axes.
     pub axes: Vec<AxisMeta>,
     /// The markets: (symbol, settlement asset), in config order.
@@ -66,6 +68,127 @@ impl Results<'_> {
     /// Index of a step column.
     pub fn step_col(&self, name: &str) -> Option<usize> {
         self.step_columns.iter().position(|c| *c == name)
+    }
+}
+
+/// The rows of a table.
+#[derive(Debug)]
+pub enum Rows<'a> {
+    /// Held in memory.
+    Memory(Vec<&'a [String]>),
+    /// A CSV file with a header line, read again for each pass.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its rows (without the header).
+        count: usize,
+        /// The first error met reading it (the passes stop there).
+        error: std::cell::RefCell<Option<String>>,
+    },
+}
+
+impl Clone for Rows<'_> {
+    fn clone(&self) -> Self {
+        match self {
+            Rows::Memory(v) => Rows::Memory(v.clone()),
+            Rows::File { path, count, error } => Rows::File {
+                path: path.clone(),
+                count: *count,
+                error: std::cell::RefCell::new(error.borrow().clone()),
+            },
+        }
+    }
+}
+
+impl<'a> FromIterator<&'a [String]> for Rows<'a> {
+    fn from_iter<I: IntoIterator<Item = &'a [String]>>(rows: I) -> Rows<'a> {
+        Rows::Memory(rows.into_iter().collect())
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// Rows of a CSV file with a header line; `count` of them.
+    pub fn file(path: &std::path::Path, count: usize) -> Rows<'a> {
+        Rows::File {
+            path: path.to_path_buf(),
+            count,
+            error: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Memory(v) => v.len(),
+            Rows::File { count, .. } => *count,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` with each row and its index, in order.
+    pub fn for_each(&self, mut f: impl FnMut(usize, &[String])) {
+        match self {
+            Rows::Memory(v) => {
+                for (i, r) in v.iter().enumerate() {
+                    f(i, r);
+                }
+            }
+            Rows::File { path, error, .. } => {
+                let fail = |e: String| {
+                    error.borrow_mut().get_or_insert(e);
+                };
+                let mut reader = match csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .flexible(true)
+                    .from_path(path)
+                {
+                    Ok(r) => r,
+                    Err(e) => return fail(e.to_string()),
+                };
+                let mut record = csv::StringRecord::new();
+                let mut row: Vec<String> = Vec::new();
+                let mut i = 0;
+                loop {
+                    match reader.read_record(&mut record) {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => return fail(e.to_string()),
+                    }
+                    row.clear();
+                    row.extend(record.iter().map(str::to_string));
+                    f(i, &row);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// Row `i` (a pass over the file when the rows are not in memory).
+    pub fn get(&self, i: usize) -> Option<Vec<String>> {
+        match self {
+            Rows::Memory(v) => v.get(i).map(|r| r.to_vec()),
+            Rows::File { .. } => {
+                let mut out = None;
+                self.for_each(|k, r| {
+                    if k == i {
+                        out = Some(r.to_vec());
+                    }
+                });
+                out
+            }
+        }
+    }
+
+    /// The first error met reading the rows back, if any.
+    pub fn error(&self) -> Option<String> {
+        match self {
+            Rows::Memory(_) => None,
+            Rows::File { error, .. } => error.borrow().clone(),
+        }
     }
 }
 

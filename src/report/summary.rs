@@ -54,49 +54,60 @@ pub fn summary_json(r: &Results) -> Vec<u8> {
     root.insert("seeds".into(), json!(r.seeds));
     root.insert("seed".into(), json!(r.seed));
     root.insert("steps_rows".into(), json!(r.steps.len()));
-    let sum = |name: &str, scale: u32| -> i128 {
-        r.col(name)
-            .map(|c| {
-                r.rows
-                    .iter()
-                    .filter_map(|row| parse_scaled(row.get(c)?, scale))
-                    .fold(0i128, |a, v| a.saturating_add(v))
-            })
-            .unwrap_or(0)
-    };
-    root.insert(
-        "conservation_residual".into(),
-        json!(format_fixed(sum("conservation_residual", 12), 12)),
-    );
-    let mut totals = Map::new();
-    for name in COUNTS {
-        totals.insert(name.into(), json!(sum(name, 0) as i64));
-    }
-    for name in AMOUNTS {
-        totals.insert(name.into(), json!(format_fixed(sum(name, 12), 12)));
-    }
-    root.insert("totals".into(), Value::Object(totals));
-    let mut worst = Map::new();
+    // One pass over the rows: the sums and the largest values.
+    let summed: Vec<(&str, u32)> = std::iter::once(("conservation_residual", 12))
+        .chain(COUNTS.iter().map(|n| (*n, 0)))
+        .chain(AMOUNTS.iter().map(|n| (*n, 12)))
+        .collect();
+    let sum_cols: Vec<Option<usize>> = summed.iter().map(|(n, _)| r.col(n)).collect();
+    let mut sums = vec![0i128; summed.len()];
+    let worst_cols: Vec<Option<usize>> = WORST.iter().map(|(n, _)| r.col(n)).collect();
+    // Largest value and its scenario; ties go to the lowest scenario id
+    // (rows are in id order and only a strictly larger value replaces the
+    // best).
+    let mut best: Vec<Option<(i128, Option<u64>)>> = vec![None; WORST.len()];
     let id_col = r.col("scenario");
-    for (name, scale) in WORST {
-        let Some(c) = r.col(name) else { continue };
-        // Largest value; ties go to the lowest scenario id (rows are in id
-        // order and only a strictly larger value replaces the best).
-        let mut best: Option<(i128, usize)> = None;
-        for (i, row) in r.rows.iter().enumerate() {
-            if let Some(v) = row.get(c).and_then(|s| parse_scaled(s, scale)) {
-                if best.is_none_or(|(b, _)| v > b) {
-                    best = Some((v, i));
+    r.rows.for_each(|_, row| {
+        for ((total, c), (_, scale)) in sums.iter_mut().zip(&sum_cols).zip(&summed) {
+            if let Some(v) = c.and_then(|c| parse_scaled(row.get(c)?, *scale)) {
+                *total = total.saturating_add(v);
+            }
+        }
+        for ((b, c), (_, scale)) in best.iter_mut().zip(&worst_cols).zip(WORST) {
+            if let Some(v) = c.and_then(|c| parse_scaled(row.get(c)?, scale)) {
+                if b.is_none_or(|(x, _)| v > x) {
+                    let scenario = id_col
+                        .and_then(|k| row.get(k))
+                        .and_then(|s| s.parse::<u64>().ok());
+                    *b = Some((v, scenario));
                 }
             }
         }
-        if let Some((v, i)) = best {
-            let scenario = id_col
-                .and_then(|k| r.rows[i].get(k))
-                .and_then(|s| s.parse::<u64>().ok());
+    });
+    let sum = |name: &str| -> i128 {
+        summed
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map_or(0, |i| sums[i])
+    };
+    root.insert(
+        "conservation_residual".into(),
+        json!(format_fixed(sum("conservation_residual"), 12)),
+    );
+    let mut totals = Map::new();
+    for name in COUNTS {
+        totals.insert(name.into(), json!(sum(name) as i64));
+    }
+    for name in AMOUNTS {
+        totals.insert(name.into(), json!(format_fixed(sum(name), 12)));
+    }
+    root.insert("totals".into(), Value::Object(totals));
+    let mut worst = Map::new();
+    for ((name, scale), b) in WORST.iter().zip(best) {
+        if let Some((v, scenario)) = b {
             worst.insert(
-                name.into(),
-                json!({"value": format_fixed(v, scale), "scenario": scenario}),
+                (*name).into(),
+                json!({"value": format_fixed(v, *scale), "scenario": scenario}),
             );
         }
     }
@@ -110,6 +121,7 @@ pub fn summary_json(r: &Results) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::results::Rows;
 
     #[test]
     fn totals_are_exact_and_the_residual_is_summed() {
@@ -138,7 +150,7 @@ mod tests {
             columns: &columns,
             rows: rows.iter().map(|r| r.as_slice()).collect(),
             step_columns: &[],
-            steps: vec![],
+            steps: Rows::Memory(vec![]),
             axes: vec![],
             markets: vec![],
             about: "",

@@ -24,7 +24,7 @@ pub const MANIFEST: &str = "manifest.json";
 /// itself at most `grid::MAX_CONFIG_BYTES`).
 pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 /// Format tag of this manifest layout.
-pub const FORMAT: &str = "cascade-stress/1";
+pub const FORMAT: &str = "cascade-stress/2";
 
 /// One grid axis as the report needs it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +48,29 @@ pub struct MarketEntry {
     pub settlement: String,
 }
 
+/// A file the config names, as the config hash covers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputEntry {
+    /// The name as written in the config.
+    pub file: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The digest of its bytes.
+    pub digest: String,
+}
+
+/// The finished journal, as the manifest of a finished folder vouches
+/// for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalEntry {
+    /// Its records (one per scenario of the folder).
+    pub records: u64,
+    /// The digest of its bytes.
+    pub digest: String,
+}
+
 /// The manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,8 +79,14 @@ pub struct Manifest {
     pub format: String,
     /// Version of the program that wrote it.
     pub version: String,
-    /// Hash of the plan (config and seed).
+    /// Its build (version and the digest of the executable).
+    pub build: String,
+    /// Hash of the plan: the config's content, the seeds, the bytes of
+    /// every file it names and the build.
     pub config_hash: String,
+    /// The files the config names.
+    #[serde(default)]
+    pub inputs: Vec<InputEntry>,
     /// Scenarios in the whole run.
     pub scenarios: u64,
     /// Grid points.
@@ -79,6 +108,9 @@ pub struct Manifest {
     /// The config's opening comment: the question the run asks.
     #[serde(default)]
     pub about: String,
+    /// The finished journal; absent while the run is unfinished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<JournalEntry>,
 }
 
 impl Manifest {
@@ -87,9 +119,19 @@ impl Manifest {
         Manifest {
             format: FORMAT.into(),
             version: env!("CARGO_PKG_VERSION").into(),
+            build: plan.build.clone(),
             config_hash: plan.config_hash.clone(),
+            inputs: plan
+                .inputs
+                .iter()
+                .map(|i| InputEntry {
+                    file: i.name.clone(),
+                    bytes: i.bytes,
+                    digest: i.digest.clone(),
+                })
+                .collect(),
             scenarios: plan.scenario_count(),
-            points: plan.points.len() as u64,
+            points: plan.point_count,
             seeds: plan.seeds,
             seed: plan.base_seed,
             shard: (!shard.is_whole()).then(|| shard.to_string()),
@@ -108,8 +150,8 @@ impl Manifest {
                 })
                 .collect(),
             markets: plan
-                .points
-                .first()
+                .point(0)
+                .ok()
                 .map(|p| {
                     p.markets
                         .iter()
@@ -124,6 +166,21 @@ impl Manifest {
                 })
                 .unwrap_or_default(),
             about: plan.about.clone(),
+            journal: None,
+        }
+    }
+
+    /// Whether `other` describes the same run and shard (whether or not
+    /// either is finished).
+    pub fn same_run(&self, other: &Manifest) -> bool {
+        self.unfinished() == other.unfinished()
+    }
+
+    /// The same manifest without its journal entry.
+    pub fn unfinished(&self) -> Manifest {
+        Manifest {
+            journal: None,
+            ..self.clone()
         }
     }
 
@@ -135,10 +192,11 @@ impl Manifest {
         }
     }
 
-    /// The same manifest for the whole run.
+    /// The same manifest for the whole run, unfinished.
     pub fn whole(&self) -> Manifest {
         Manifest {
             shard: None,
+            journal: None,
             ..self.clone()
         }
     }

@@ -2,22 +2,25 @@
 //! run into exactly the folder one unsharded run would have written.
 //!
 //! Checks: every input is a folder with a manifest of the same run (config
-//! hash, columns, seeds), not being written (a shared lock on each); every
-//! scenario id of the run is present, each shard complete; the output
-//! folder is none of the inputs, holds no other run, and is locked while
-//! the merge writes it.
+//! hash, build, columns, seeds), not being written (a shared lock on
+//! each), finished, with the journal its manifest vouches for (record
+//! count and digest) and every record matching its own digest; every
+//! scenario id of the run is present; the output folder is none of the
+//! inputs, holds no other run, and is locked while the merge writes it.
+//! Records stream from the shards' sorted journals to the outputs.
 //!
 //! Must not: recompute anything.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::StressError;
-use super::journal::{self, JOURNAL};
+use super::journal::{Tail, JOURNAL};
 use super::manifest::{Manifest, MANIFEST};
 use super::outputs::write_all;
-use super::record::Record;
-use super::run::lock_out;
+use super::record::RecordCheck;
+use super::run::{check_out, lock_out};
+use super::shard::Shard;
+use super::sorted::{scan, Sorted};
 use crate::report::lock::FolderLock;
 
 /// What a merge did.
@@ -57,7 +60,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, StressError> {
         ));
     }
     let mut whole: Option<Manifest> = None;
-    let mut records: BTreeMap<u64, Record> = BTreeMap::new();
+    let mut shards: Vec<Shard> = Vec::new();
     let mut input_locks: Vec<FolderLock> = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
@@ -100,41 +103,56 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, StressError> {
                 ))
             }
         }
-        let recs = journal::read(&dir.join(JOURNAL), m.columns.len())?;
-        let expected = shard.ids(m.scenarios);
-        let missing = expected.iter().filter(|id| !recs.contains_key(id)).count();
-        if missing > 0 {
+        let Some(entry) = &m.journal else {
             return Err(StressError::input(
                 dir,
                 None,
-                format!(
-                    "shard {shard} is incomplete: {missing} of {} scenarios missing (rerun its stress command to finish it)",
-                    expected.len()
-                ),
+                format!("shard {shard} is unfinished (rerun its stress command to finish it)"),
             ));
-        }
-        for (id, r) in recs {
-            if !shard.holds(id) {
-                continue;
+        };
+        let journal = dir.join(JOURNAL);
+        let check = RecordCheck::new(&m);
+        let scanned = scan(&journal, &check, Tail::Refuse, &mut |id| {
+            if shard.holds(id) {
+                Ok(())
+            } else {
+                Err(StressError::input(
+                    &journal,
+                    None,
+                    format!("scenario {id} is not of shard {shard}"),
+                ))
             }
-            if let Some(prev) = records.get(&id) {
-                if *prev != r {
+        })?;
+        let expected = shard.len(m.scenarios);
+        match scanned {
+            Some(s) if s.digest == entry.digest && s.records == entry.records => {
+                if s.records != expected {
                     return Err(StressError::input(
                         dir,
                         None,
-                        format!("scenario {id} differs from another folder's"),
+                        format!(
+                            "shard {shard} is incomplete: {} of {expected} scenarios missing (rerun its stress command to finish it)",
+                            expected.saturating_sub(s.records)
+                        ),
                     ));
                 }
             }
-            records.insert(id, r);
+            _ => {
+                return Err(StressError::input(
+                    &journal,
+                    None,
+                    "this journal is not the one its manifest vouches for (edited, truncated or replaced)",
+                ))
+            }
         }
+        shards.push(shard);
     }
     // `dirs` is not empty, so the first manifest was read.
     let Some(manifest) = whole else {
         return Err(StressError::input(out, None, "nothing to merge"));
     };
     let missing: Vec<u64> = (0..manifest.scenarios)
-        .filter(|id| !records.contains_key(id))
+        .filter(|&id| !shards.iter().any(|s| s.holds(id)))
         .take(5)
         .collect();
     if !missing.is_empty() {
@@ -153,29 +171,16 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, StressError> {
         ));
     }
     let lock = lock_out(out, "merge")?;
-    match Manifest::read(out)? {
-        Some(m) if m == manifest => {}
-        Some(m) => {
-            return Err(StressError::input(
-                out.join(MANIFEST),
-                None,
-                format!(
-                    "this folder holds another run (config {}, shard {}): choose another --out or remove the folder",
-                    m.config_hash,
-                    m.shard.as_deref().unwrap_or("whole"),
-                ),
-            ))
-        }
-        None if out.join(JOURNAL).exists() => {
-            return Err(StressError::input(
-                out.join(JOURNAL),
-                None,
-                "a results journal without its manifest: choose another --out or remove the folder",
-            ))
-        }
-        None => {}
-    }
-    let headline = write_all(out, &manifest, &records)?;
+    check_out(out, &manifest)?;
+    let journals: Vec<PathBuf> = dirs.iter().map(|d| d.join(JOURNAL)).collect();
+    let check = RecordCheck::new(&manifest);
+    let mut sorted = Sorted::new(&journals, &check, Tail::Refuse, out)?;
+    let (_, headline) = write_all(
+        out,
+        &manifest,
+        &mut || sorted.next_record(),
+        &mut (0..manifest.scenarios),
+    )?;
     drop(lock);
     drop(input_locks);
     Ok(MergeReport {

@@ -21,6 +21,7 @@
 pub mod book_profile;
 pub mod check;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod grid;
 pub mod journal;
@@ -35,6 +36,7 @@ pub mod run;
 pub mod scenario;
 pub mod shard;
 pub mod shock;
+pub mod sorted;
 pub mod sweep;
 
 pub use error::StressError;

@@ -12,7 +12,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::grid::{Plan, ScenarioRef};
+use super::digest::Digest;
+use super::grid::{mixed_radix, Plan, ScenarioRef};
+use super::manifest::Manifest;
+use super::point::Point;
 use super::scenario::{money_text, Outcome};
 use crate::types::{Decimal, Price, Ratio};
 
@@ -61,6 +64,7 @@ pub fn scenario_header(plan: &Plan) -> Vec<String> {
 
 /// One scenario's results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Record {
     /// Scenario id.
     pub id: u64,
@@ -68,6 +72,92 @@ pub struct Record {
     pub row: Vec<String>,
     /// Its `steps.csv` rows.
     pub steps: Vec<Vec<String>>,
+    /// The digest of all of the above, of its grid point (index and axis
+    /// values) and of the run's config hash (`record_digest`).
+    pub digest: String,
+}
+
+/// The digest a record carries: of the run (`config_hash`), the scenario
+/// id, its grid point and the point's axis values, its row and its step
+/// rows. A record edited, given another id, or moved from another run or
+/// another point no longer matches it.
+pub fn record_digest(
+    config_hash: &str,
+    id: u64,
+    point: u64,
+    labels: &[&str],
+    row: &[String],
+    steps: &[Vec<String>],
+) -> String {
+    let mut d = Digest::new();
+    d.field(b"cascade stress record");
+    d.field(config_hash.as_bytes());
+    d.number(id);
+    d.number(point);
+    d.number(labels.len() as u64);
+    for l in labels {
+        d.field(l.as_bytes());
+    }
+    d.number(row.len() as u64);
+    for c in row {
+        d.field(c.as_bytes());
+    }
+    d.number(steps.len() as u64);
+    for s in steps {
+        d.number(s.len() as u64);
+        for c in s {
+            d.field(c.as_bytes());
+        }
+    }
+    d.hex()
+}
+
+/// What checking a record's digest needs to know of its run: the config
+/// hash and the grid (from the manifest).
+#[derive(Clone, Debug)]
+pub struct RecordCheck {
+    config_hash: String,
+    seeds: u64,
+    scenarios: u64,
+    axes: Vec<Vec<String>>,
+}
+
+impl RecordCheck {
+    /// The check for the run a manifest describes.
+    pub fn new(m: &Manifest) -> RecordCheck {
+        RecordCheck {
+            config_hash: m.config_hash.clone(),
+            seeds: m.seeds.max(1) as u64,
+            scenarios: m.scenarios,
+            axes: m.axes.iter().map(|a| a.values.clone()).collect(),
+        }
+    }
+
+    /// Whether `r` is a record of this run, unchanged.
+    pub fn verify(&self, r: &Record) -> Result<(), String> {
+        if r.id >= self.scenarios {
+            return Err(format!(
+                "scenario {} is not in this run (it has {} scenarios)",
+                r.id, self.scenarios
+            ));
+        }
+        let point = r.id / self.seeds;
+        let choice = mixed_radix(point, self.axes.iter().map(Vec::len));
+        let labels: Vec<&str> = self
+            .axes
+            .iter()
+            .zip(choice)
+            .map(|(a, c)| a.get(c).map_or("", String::as_str))
+            .collect();
+        let want = record_digest(&self.config_hash, r.id, point, &labels, &r.row, &r.steps);
+        if want != r.digest {
+            return Err(format!(
+                "the record of scenario {} does not match its digest (edited, given another id, or taken from another run)",
+                r.id
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A relative move `(end - start) / start`, 8 decimals.
@@ -82,8 +172,13 @@ fn move_text(start: Price, end: Option<Price>) -> String {
 
 /// Builds the record of a scenario from its outcome and the end mark of
 /// its no-population baseline (the exogenous move).
-pub fn record(plan: &Plan, s: ScenarioRef, out: &Outcome, baseline_end: Option<Price>) -> Record {
-    let point = &plan.points[s.point];
+pub fn record(
+    plan: &Plan,
+    s: ScenarioRef,
+    point: &Point,
+    out: &Outcome,
+    baseline_end: Option<Price>,
+) -> Record {
     let mut row = vec![
         s.id.to_string(),
         s.point.to_string(),
@@ -132,7 +227,7 @@ pub fn record(plan: &Plan, s: ScenarioRef, out: &Outcome, baseline_end: Option<P
         out.setup_liquidations.to_string(),
         money_text(out.conservation_residual),
     ]);
-    let steps = out
+    let steps: Vec<Vec<String>> = out
         .step_rows
         .iter()
         .map(|r| {
@@ -142,10 +237,14 @@ pub fn record(plan: &Plan, s: ScenarioRef, out: &Outcome, baseline_end: Option<P
             v
         })
         .collect();
+    let labels = plan.labels(s.point);
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let digest = record_digest(&plan.config_hash, s.id, s.point, &labels, &row, &steps);
     Record {
         id: s.id,
         row,
         steps,
+        digest,
     }
 }
 

@@ -1,28 +1,38 @@
-//! The `stress` command: load and check the config, open (or resume) the
-//! results folder, run what is not done yet on the sweep, journal each
-//! record as it arrives, and write the final files.
+//! The `stress` command: load and check the config (every point this run
+//! uses), lock and open (or resume) the results folder, run what is not
+//! done yet on the sweep, journal each record as it arrives, and write the
+//! final files from the journal.
 //!
-//! Resume: a folder whose manifest matches this plan and shard is resumed
-//! (its journal's records are kept and not recomputed); a folder of
-//! another config, seed or shard is refused rather than overwritten.
+//! Resume: a folder whose manifest matches this plan and shard is resumed:
+//! its journal's records are checked against their digests (and, in a
+//! finished folder, the journal against the manifest's digest), kept and
+//! not recomputed; only a set of done ids is held. A folder of another
+//! config, input file, build, seed or shard is refused rather than
+//! overwritten.
 //!
 //! Must not: print (the caller reports), or depend on `threads` for any
 //! byte it writes.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::StressError;
 use super::grid::Plan;
-use super::journal::{self, Journal, JOURNAL};
+use super::journal::{Journal, Tail, JOURNAL};
 use super::manifest::{Manifest, MANIFEST};
 use super::outputs::write_all;
 use super::progress::Progress;
-use super::record::Record;
+use super::record::RecordCheck;
 use super::shard::Shard;
+use super::sorted::{scan, Sorted};
 use super::sweep::run_sweep;
+use crate::lines::{read_capped, utf8, LineError};
 use crate::report::atomic::{remove_stale_temporaries, write_atomic};
 use crate::report::lock::FolderLock;
+
+/// Largest config file.
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+/// Longest line of a config file.
+pub const MAX_CONFIG_LINE: usize = 4 << 20;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -54,11 +64,37 @@ pub struct StressReport {
     pub headline: String,
 }
 
-/// Loads the plan of a config file.
+/// Loads the plan of a config file: at most `MAX_CONFIG_BYTES`, lines of
+/// at most `MAX_CONFIG_LINE`, UTF-8; every file it names is read for the
+/// config hash. Only its first point is checked (`Plan::check_points`).
 pub fn load_plan(config: &Path, seed: Option<u64>) -> Result<Plan, StressError> {
-    let text = std::fs::read_to_string(config)
-        .map_err(|e| StressError::input(config, None, format!("cannot read the config: {e}")))?;
-    Ok(Plan::load(&text, seed)?)
+    let bytes = read_capped(config, MAX_CONFIG_BYTES).map_err(|e| match e {
+        LineError::Io { source, .. } => {
+            StressError::input(config, None, format!("cannot read the config: {source}"))
+        }
+        other => StressError::input(config, None, other.to_string()),
+    })?;
+    for (line, l) in (1..).zip(bytes.split(|&b| b == b'\n')) {
+        if l.len() > MAX_CONFIG_LINE {
+            return Err(StressError::Config {
+                line,
+                message: format!(
+                    "line longer than {MAX_CONFIG_LINE} bytes (the limit of one config line)"
+                ),
+            });
+        }
+    }
+    let text = utf8(&bytes).map_err(|e| StressError::Config {
+        line: e.line().unwrap_or(1),
+        message: e.to_string(),
+    })?;
+    let mut plan = Plan::parse(text, seed)?;
+    let config_dir = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    plan.hash_inputs(config_dir)?;
+    Ok(plan)
 }
 
 /// Creates the output folder `out` (of `command`) if need be, takes its
@@ -77,48 +113,110 @@ pub fn lock_out(out: &Path, command: &str) -> Result<FolderLock, StressError> {
     Ok(lock)
 }
 
-/// Opens a results folder for `manifest`: creates and locks it, or checks
-/// that it holds the same run, and returns the lock and the records
-/// already done.
+/// Refuses `out` when it holds another run than `manifest`'s; returns its
+/// manifest when it holds this one.
+pub fn check_out(out: &Path, manifest: &Manifest) -> Result<Option<Manifest>, StressError> {
+    match Manifest::read(out)? {
+        Some(m) if m.same_run(manifest) => Ok(Some(m)),
+        Some(m) => Err(StressError::input(
+            out.join(MANIFEST),
+            None,
+            format!(
+                "this folder holds another run (config {}, shard {}); this one is config {}, shard {}: choose another --out or remove the folder",
+                m.config_hash,
+                m.shard.as_deref().unwrap_or("whole"),
+                manifest.config_hash,
+                manifest.shard.as_deref().unwrap_or("whole"),
+            ),
+        )),
+        None if out.join(JOURNAL).exists() => Err(StressError::input(
+            out.join(JOURNAL),
+            None,
+            "a results journal without its manifest: choose another --out or remove the folder",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The scenarios of a shard already done, one bit each.
+#[derive(Debug)]
+struct DoneSet {
+    bits: Vec<u64>,
+    count: u64,
+}
+
+impl DoneSet {
+    fn new(n: u64) -> DoneSet {
+        DoneSet {
+            bits: vec![0; n.div_ceil(64) as usize],
+            count: 0,
+        }
+    }
+
+    fn insert(&mut self, k: u64) {
+        let (w, b) = ((k / 64) as usize, 1u64 << (k % 64));
+        if let Some(word) = self.bits.get_mut(w) {
+            if *word & b == 0 {
+                *word |= b;
+                self.count += 1;
+            }
+        }
+    }
+
+    fn contains(&self, k: u64) -> bool {
+        self.bits
+            .get((k / 64) as usize)
+            .is_some_and(|w| w & (1u64 << (k % 64)) != 0)
+    }
+}
+
+/// Opens the results folder for `manifest`: locks it, checks that it
+/// holds this run (or nothing), reads back and checks its journal, and
+/// returns the lock and the scenarios already done.
 fn open_out(
     out: &Path,
     manifest: &Manifest,
-    ids: &[u64],
-) -> Result<(FolderLock, BTreeMap<u64, Record>), StressError> {
+    shard: Shard,
+) -> Result<(FolderLock, DoneSet), StressError> {
     let lock = lock_out(out, "stress")?;
     let journal_path = out.join(JOURNAL);
-    match Manifest::read(out)? {
-        Some(m) if m == *manifest => {}
-        Some(m) => {
-            return Err(StressError::input(
-                out.join(MANIFEST),
-                None,
-                format!(
-                    "this folder holds another run (config {}, shard {}); this one is config {}, shard {}: choose another --out or remove the folder",
-                    m.config_hash,
-                    m.shard.as_deref().unwrap_or("whole"),
-                    manifest.config_hash,
-                    manifest.shard.as_deref().unwrap_or("whole"),
-                ),
-            ))
-        }
-        None if journal_path.exists() => {
+    let found = check_out(out, manifest)?;
+    if found.is_none() {
+        let path = out.join(MANIFEST);
+        write_atomic(&path, &manifest.to_json()).map_err(|e| StressError::io(path, e))?;
+    }
+    let check = RecordCheck::new(manifest);
+    let mut done = DoneSet::new(shard.len(manifest.scenarios));
+    let scanned = scan(&journal_path, &check, Tail::Drop, &mut |id| {
+        if !shard.holds(id) {
             return Err(StressError::input(
                 &journal_path,
                 None,
-                "a results journal without its manifest: choose another --out or remove the folder",
-            ))
+                format!("scenario {id} is not of shard {shard}"),
+            ));
         }
-        None => {
-            let path = out.join(MANIFEST);
-            write_atomic(&path, &manifest.to_json()).map_err(|e| StressError::io(path, e))?;
+        done.insert(shard.rank(id));
+        Ok(())
+    })?;
+    if let (Some(s), Some(entry)) = (&scanned, found.and_then(|m| m.journal)) {
+        if s.torn || s.records != entry.records || s.digest != entry.digest {
+            return Err(StressError::input(
+                &journal_path,
+                None,
+                "this journal is not the one its manifest vouches for (edited, truncated or replaced): remove the folder and run again",
+            ));
         }
     }
-    let mut done = journal::read(&journal_path, manifest.columns.len())?;
-    let wanted: std::collections::BTreeSet<u64> = ids.iter().copied().collect();
-    done.retain(|id, _| wanted.contains(id));
-    // Drop a torn tail before appending after it.
-    journal::rewrite(&journal_path, &done)?;
+    if let Some(s) = scanned.filter(|s| s.torn) {
+        // Drop the torn tail before appending after it.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&journal_path)
+            .map_err(|e| StressError::io(&journal_path, e))?;
+        f.set_len(s.complete_bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| StressError::io(&journal_path, e))?;
+    }
     Ok((lock, done))
 }
 
@@ -128,32 +226,46 @@ pub fn stress(opts: &StressOptions) -> Result<StressReport, StressError> {
     let config_dir = opts
         .config
         .parent()
+        .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let ids = opts.shard.ids(plan.scenario_count());
-    let manifest = Manifest::new(&plan, opts.shard);
-    let (lock, mut done) = open_out(&opts.out, &manifest, &ids)?;
-    let resumed = done.len();
-    let pending: Vec<u64> = ids
-        .iter()
-        .copied()
-        .filter(|id| !done.contains_key(id))
-        .collect();
-    let mut journal = Journal::append_to(&opts.out.join(JOURNAL))?;
-    let progress = Progress::new(ids.len() as u64, resumed as u64, opts.quiet);
-    let result = run_sweep(&plan, &pending, opts.threads, &config_dir, &mut |rec| {
+    let total = plan.scenario_count();
+    let shard = opts.shard;
+    let seeds = plan.seeds.max(1) as u64;
+    // Every point this shard runs, checked before anything runs.
+    plan.check_points(shard.ids(total).map(|id| id / seeds))?;
+    let manifest = Manifest::new(&plan, shard);
+    let (lock, done) = open_out(&opts.out, &manifest, shard)?;
+    let scenarios = shard.len(total);
+    let resumed = done.count;
+    let mut pending = shard
+        .ids(total)
+        .filter(|&id| !done.contains(shard.rank(id)));
+    let journal_path = opts.out.join(JOURNAL);
+    let mut journal = Journal::append_to(&journal_path)?;
+    let progress = Progress::new(scenarios, resumed, opts.quiet);
+    let result = run_sweep(&plan, &mut pending, opts.threads, &config_dir, &mut |rec| {
         journal.append(&rec)?;
-        done.insert(rec.id, rec);
         progress.inc();
         Ok(())
     });
     progress.finish();
+    journal.sync()?;
     result?;
-    let headline = write_all(&opts.out, &manifest, &done)?;
+    drop(journal);
+    drop(done);
+    let check = RecordCheck::new(&manifest);
+    let mut sorted = Sorted::new(&[journal_path], &check, Tail::Refuse, &opts.out)?;
+    let (_, headline) = write_all(
+        &opts.out,
+        &manifest,
+        &mut || sorted.next_record(),
+        &mut shard.ids(total),
+    )?;
     drop(lock);
     Ok(StressReport {
-        scenarios: ids.len(),
-        resumed,
+        scenarios: scenarios as usize,
+        resumed: resumed as usize,
         out: opts.out.clone(),
         headline,
     })

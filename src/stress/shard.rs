@@ -28,10 +28,19 @@ impl Shard {
     }
 
     /// The ids of this shard among `0..total`, ascending.
-    pub fn ids(&self, total: u64) -> Vec<u64> {
-        (self.index as u64..total)
-            .step_by(self.count.max(1) as usize)
-            .collect()
+    pub fn ids(&self, total: u64) -> std::iter::StepBy<std::ops::Range<u64>> {
+        (self.index as u64..total).step_by(self.count.max(1) as usize)
+    }
+
+    /// How many of `0..total` belong to this shard.
+    pub fn len(&self, total: u64) -> u64 {
+        let count = self.count.max(1) as u64;
+        total.saturating_sub(self.index as u64).div_ceil(count)
+    }
+
+    /// The rank of scenario `id` (of this shard) among the shard's ids.
+    pub fn rank(&self, id: u64) -> u64 {
+        id / self.count.max(1) as u64
     }
 
     /// True for the whole run.
@@ -70,7 +79,14 @@ mod tests {
         let mut all: Vec<u64> = shards.iter().flat_map(|s| s.ids(10)).collect();
         all.sort();
         assert_eq!(all, (0..10).collect::<Vec<_>>());
-        assert_eq!(shards[1].ids(10), [1, 4, 7]);
+        assert_eq!(shards[1].ids(10).collect::<Vec<_>>(), [1, 4, 7]);
+        for s in &shards {
+            assert_eq!(s.len(10), s.ids(10).count() as u64);
+            for (k, id) in s.ids(10).enumerate() {
+                assert_eq!(s.rank(id), k as u64);
+            }
+        }
+        assert_eq!(shards[2].len(2), 0);
         assert!(shards[2].holds(5));
         assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
         for bad in ["4/4", "1", "a/2", "0/0", "-1/2"] {

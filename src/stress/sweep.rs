@@ -1,137 +1,228 @@
 //! The parallel sweep: scenarios on crossbeam threads, one engine per
-//! scenario, nothing shared but read-only inputs and two memo tables.
+//! scenario, nothing shared but read-only inputs and memo tables.
 //!
-//! Owns: scheduling (scenarios that share a population run one after the
+//! Owns: scheduling. Scenarios are taken in id order a window at a time
+//! (so that a grid of millions of scenarios costs the memory of a window);
+//! within a window, scenarios that share a population run one after the
 //! other, so that each population is built once and dropped after its last
-//! use), the memo of starting books (per market definition), populations
-//! (per population inputs and seed) and baselines (the no-population run
-//! of each market/shock definition, whose end mark is the exogenous move),
-//! and handing each finished record to the caller on the calling thread.
+//! use, unless the next window needs it too. It also owns the memos of
+//! starting books (per market definition), populations (per population
+//! inputs and seed) and baselines (the no-population run of each
+//! market/shock definition, whose end mark is the exogenous move), and
+//! handing each finished record to the caller on the calling thread.
 //!
 //! Must not: let the number of threads or their timing change a record:
 //! every record depends only on its scenario id and the plan. The order in
 //! which records reach the caller does vary; callers sort by id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::book_profile::{starting_book, StartingBook};
 use super::error::StressError;
-use super::grid::Plan;
+use super::grid::{Plan, ScenarioRef};
+use super::point::Point;
 use super::record::{record, Record};
 use super::scenario::run;
 use crate::population::Population;
 use crate::types::Price;
 
-/// Starting books of every market of every point, built once per distinct
-/// market definition. `None` for points that no scenario of `ids` uses.
-fn books_for(
+/// Scenarios per window and thread.
+const WINDOW_PER_THREAD: usize = 64;
+/// Fewest scenarios per window.
+const MIN_WINDOW: usize = 256;
+/// Most memoized baselines and books kept from one window to the next.
+const MEMO_LIMIT: usize = 4096;
+
+type Baseline = Result<Option<Price>, String>;
+type PopKey = (String, u64);
+
+/// One scenario of a window, with everything it shares.
+struct Job {
+    s: ScenarioRef,
+    point: Arc<Point>,
+    books: Arc<Vec<StartingBook>>,
+    group: usize,
+    baseline: usize,
+}
+
+/// One window of scenarios, ready to run.
+struct Window {
+    jobs: Vec<Job>,
+    groups: Vec<PopKey>,
+    baselines: Vec<String>,
+}
+
+/// What outlives a window.
+#[derive(Default)]
+struct Memo {
+    books: BTreeMap<String, StartingBook>,
+    baselines: BTreeMap<String, Baseline>,
+    populations: BTreeMap<PopKey, Arc<Population>>,
+}
+
+/// Resolves the next window of scenarios from `ids`.
+fn next_window(
     plan: &Plan,
-    ids: &[u64],
+    ids: &mut dyn Iterator<Item = u64>,
+    size: usize,
+    memo: &mut Memo,
     config_dir: &Path,
-) -> Result<Vec<Option<Arc<Vec<StartingBook>>>>, StressError> {
-    let mut used = vec![false; plan.points.len()];
-    for &id in ids {
-        used[plan.scenario(id).point] = true;
+) -> Result<Window, StressError> {
+    if memo.books.len() > MEMO_LIMIT {
+        memo.books.clear();
     }
-    let mut memo: BTreeMap<String, StartingBook> = BTreeMap::new();
-    let mut out = Vec::with_capacity(plan.points.len());
-    for (p, point) in plan.points.iter().enumerate() {
-        if !used[p] {
-            out.push(None);
-            continue;
-        }
-        let mut books = Vec::with_capacity(point.markets.len());
-        for m in &point.markets {
-            let key = format!(
-                "{:?}",
-                (&m.book, m.price, &m.spec.tick, &m.spec.lot, &m.spec.kind)
-            );
-            if let Some(b) = memo.get(&key) {
-                books.push(b.clone());
-                continue;
+    let mut w = Window {
+        jobs: Vec::with_capacity(size),
+        groups: Vec::new(),
+        baselines: Vec::new(),
+    };
+    let mut group_of: BTreeMap<PopKey, usize> = BTreeMap::new();
+    let mut baseline_of: BTreeMap<String, usize> = BTreeMap::new();
+    let mut last: Option<(u64, Arc<Point>, Arc<Vec<StartingBook>>)> = None;
+    for id in ids.take(size) {
+        let s = plan.scenario(id);
+        let (point, books) = match &last {
+            Some((p, point, books)) if *p == s.point => (point.clone(), books.clone()),
+            _ => {
+                let point = Arc::new(plan.point(s.point)?);
+                let mut books = Vec::with_capacity(point.markets.len());
+                for m in &point.markets {
+                    let key = format!(
+                        "{:?}",
+                        (&m.book, m.price, &m.spec.tick, &m.spec.lot, &m.spec.kind)
+                    );
+                    if let Some(b) = memo.books.get(&key) {
+                        books.push(b.clone());
+                        continue;
+                    }
+                    let b = starting_book(m, config_dir).map_err(|e| StressError::Config {
+                        line: e.line,
+                        message: e.message,
+                    })?;
+                    memo.books.insert(key, b.clone());
+                    books.push(b);
+                }
+                let books = Arc::new(books);
+                last = Some((s.point, point.clone(), books.clone()));
+                (point, books)
             }
-            let b = starting_book(m, config_dir).map_err(|e| StressError::Config {
-                line: e.line,
-                message: e.message,
-            })?;
-            memo.insert(key, b.clone());
-            books.push(b);
-        }
-        out.push(Some(Arc::new(books)));
+        };
+        let key = (point.population_key(), s.seed);
+        let n = group_of.len();
+        let group = *group_of.entry(key.clone()).or_insert_with(|| {
+            w.groups.push(key);
+            n
+        });
+        let bkey = point.baseline_key();
+        let nb = baseline_of.len();
+        let baseline = *baseline_of.entry(bkey.clone()).or_insert_with(|| {
+            w.baselines.push(bkey);
+            nb
+        });
+        w.jobs.push(Job {
+            s,
+            point,
+            books,
+            group,
+            baseline,
+        });
     }
-    Ok(out)
+    Ok(w)
 }
 
 /// One shared population: built by the first scenario that needs it,
-/// dropped after the last.
+/// dropped after the last (unless kept for the next window).
 struct PopSlot {
     pop: Mutex<Option<Arc<Population>>>,
     remaining: AtomicUsize,
+    keep: bool,
 }
 
-/// Runs the scenarios `ids` of `plan` on `threads` threads and hands each
-/// record to `on_record` (on this thread, in completion order). Stops at
-/// the first error (of a scenario or of `on_record`) and returns it.
+/// Runs the scenarios `ids` (ascending) of `plan` on `threads` threads and
+/// hands each record to `on_record` (on this thread, in completion order).
+/// Stops at the first error (of a scenario or of `on_record`) and returns
+/// it.
 pub fn run_sweep(
     plan: &Plan,
-    ids: &[u64],
+    ids: &mut dyn Iterator<Item = u64>,
     threads: usize,
     config_dir: &Path,
     on_record: &mut dyn FnMut(Record) -> Result<(), StressError>,
 ) -> Result<(), StressError> {
-    if ids.is_empty() {
-        return Ok(());
+    let threads = threads.max(1);
+    let size = (threads * WINDOW_PER_THREAD).max(MIN_WINDOW);
+    let mut memo = Memo::default();
+    let mut window = next_window(plan, ids, size, &mut memo, config_dir)?;
+    while !window.jobs.is_empty() {
+        let next = next_window(plan, ids, size, &mut memo, config_dir)?;
+        let wanted: BTreeSet<&PopKey> = next.groups.iter().collect();
+        run_window(plan, &window, threads, &wanted, &mut memo, on_record)?;
+        window = next;
     }
-    let books = books_for(plan, ids, config_dir)?;
-    // Population groups and baseline keys, numbered in id order.
-    let mut groups: BTreeMap<(String, u64), usize> = BTreeMap::new();
-    let mut baselines: BTreeMap<String, usize> = BTreeMap::new();
-    let mut point_baseline: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut work: Vec<(usize, u64)> = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let s = plan.scenario(id);
-        let point = &plan.points[s.point];
-        let n = groups.len();
-        let g = *groups.entry((point.population_key(), s.seed)).or_insert(n);
-        let nb = baselines.len();
-        let b = *baselines.entry(point.baseline_key()).or_insert(nb);
-        point_baseline.insert(s.point, b);
-        work.push((g, id));
-    }
-    work.sort();
-    let threads = threads.clamp(1, work.len());
-    // Interleave the groups a window of `threads` at a time, so that the
-    // threads build different populations side by side instead of waiting
-    // on one another, while at most about `threads` populations are alive.
-    let mut in_group = vec![0usize; groups.len()];
-    let rank: Vec<usize> = work
+    Ok(())
+}
+
+/// Runs one window; keeps in `memo` the populations `wanted` next.
+fn run_window(
+    plan: &Plan,
+    w: &Window,
+    threads: usize,
+    wanted: &BTreeSet<&PopKey>,
+    memo: &mut Memo,
+    on_record: &mut dyn FnMut(Record) -> Result<(), StressError>,
+) -> Result<(), StressError> {
+    // Scenarios of one group together, groups interleaved a window of
+    // `threads` at a time, so that the threads build different
+    // populations side by side instead of waiting on one another, while
+    // at most about `threads` populations are alive.
+    let mut order: Vec<usize> = (0..w.jobs.len()).collect();
+    order.sort_by_key(|&i| (w.jobs[i].group, w.jobs[i].s.id));
+    let mut in_group = vec![0usize; w.groups.len()];
+    let rank: Vec<usize> = order
         .iter()
-        .map(|&(g, _)| {
+        .map(|&i| {
+            let g = w.jobs[i].group;
             in_group[g] += 1;
             in_group[g] - 1
         })
         .collect();
-    let mut order: Vec<usize> = (0..work.len()).collect();
-    order.sort_unstable_by_key(|&i| {
-        let g = work[i].0;
-        (g / threads, rank[i], g)
+    let mut by_rank: Vec<(usize, usize)> = order.into_iter().zip(rank).collect();
+    by_rank.sort_by_key(|&(i, r)| {
+        let g = w.jobs[i].group;
+        (g / threads, r, g)
     });
-    let work: Vec<(usize, u64)> = order.into_iter().map(|i| work[i]).collect();
-    let slots: Vec<PopSlot> = (0..groups.len())
-        .map(|_| PopSlot {
-            pop: Mutex::new(None),
+    let work: Vec<usize> = by_rank.into_iter().map(|(i, _)| i).collect();
+    let slots: Vec<PopSlot> = w
+        .groups
+        .iter()
+        .map(|k| PopSlot {
+            pop: Mutex::new(memo.populations.remove(k)),
             remaining: AtomicUsize::new(0),
+            keep: wanted.contains(k),
         })
         .collect();
-    for &(g, _) in &work {
-        slots[g].remaining.fetch_add(1, Ordering::Relaxed);
+    memo.populations.clear();
+    for j in &w.jobs {
+        slots[j.group].remaining.fetch_add(1, Ordering::Relaxed);
     }
-    type Baseline = Result<Option<Price>, String>;
-    let base_cells: Vec<OnceLock<Baseline>> =
-        (0..baselines.len()).map(|_| OnceLock::new()).collect();
+    if memo.baselines.len() > MEMO_LIMIT {
+        memo.baselines.clear();
+    }
+    let base_cells: Vec<OnceLock<Baseline>> = w
+        .baselines
+        .iter()
+        .map(|k| {
+            let cell = OnceLock::new();
+            if let Some(b) = memo.baselines.get(k) {
+                let _ = cell.set(b.clone());
+            }
+            cell
+        })
+        .collect();
+    let threads = threads.clamp(1, work.len().max(1));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (tx, rx) = crossbeam::channel::bounded::<Result<Record, StressError>>(threads * 4);
@@ -141,46 +232,35 @@ pub fn run_sweep(
             break;
         }
         let k = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&(g, id)) = work.get(k) else { break };
-        let s = plan.scenario(id);
-        let point = &plan.points[s.point];
-        let Some(Some(book)) = books.get(s.point) else {
-            // `books_for` built every point that `ids` uses.
-            let _ = tx.send(Err(StressError::Scenario {
-                id,
-                message: "internal: no starting book".into(),
-            }));
+        let Some(job) = work.get(k).map(|&i| &w.jobs[i]) else {
             break;
         };
+        let slot = &slots[job.group];
         let pop = {
-            let mut slot = slots[g].pop.lock().unwrap_or_else(|e| e.into_inner());
-            slot.get_or_insert_with(|| Arc::new(point.population(s.seed)))
+            let mut p = slot.pop.lock().unwrap_or_else(|e| e.into_inner());
+            p.get_or_insert_with(|| Arc::new(job.point.population(job.s.seed)))
                 .clone()
         };
         // The scenario first, its baseline after: the first thread done
         // computes the shared baseline while the others still run theirs.
-        let outcome = run(point, book, &pop);
-        let b = point_baseline.get(&s.point).copied().unwrap_or(0);
-        let base = base_cells[b].get_or_init(|| {
-            run(point, book, &Population::default())
+        let outcome = run(&job.point, &job.books, &pop);
+        let base = base_cells[job.baseline].get_or_init(|| {
+            run(&job.point, &job.books, &Population::default())
                 .map(|o| o.mark_end)
                 .map_err(|e| e.0)
         });
+        let id = job.s.id;
         let result = match (base, outcome) {
             (Err(e), _) => Err(StressError::Scenario {
                 id,
                 message: format!("baseline run: {e}"),
             }),
             (Ok(_), Err(e)) => Err(StressError::Scenario { id, message: e.0 }),
-            (Ok(base_end), Ok(out)) => Ok(record(plan, s, &out, *base_end)),
+            (Ok(base_end), Ok(out)) => Ok(record(plan, job.s, &job.point, &out, *base_end)),
         };
         drop(pop);
-        if slots[g].remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-            slots[g]
-                .pop
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
+        if slot.remaining.fetch_sub(1, Ordering::AcqRel) == 1 && !slot.keep {
+            slot.pop.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
         if tx.send(result).is_err() {
             break;
@@ -210,8 +290,20 @@ pub fn run_sweep(
             message: "a worker thread panicked (a bug: please report it)".into(),
         });
     }
-    match first_err {
-        Some(e) => Err(e),
-        None => Ok(()),
+    if let Some(e) = first_err {
+        return Err(e);
     }
+    for (k, cell) in w.baselines.iter().zip(base_cells) {
+        if let Some(b) = cell.into_inner() {
+            memo.baselines.insert(k.clone(), b);
+        }
+    }
+    for (k, slot) in w.groups.iter().zip(slots) {
+        if slot.keep {
+            if let Some(p) = slot.pop.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                memo.populations.insert(k.clone(), p);
+            }
+        }
+    }
+    Ok(())
 }

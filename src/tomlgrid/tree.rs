@@ -325,6 +325,47 @@ impl Doc {
         }
     }
 
+    /// Hands the document's content, without positions or comments, to
+    /// `out` as a sequence of tokens (a tag byte, then the text of a key or
+    /// a value): two documents that differ only in layout and comments
+    /// give the same tokens, any other difference gives other tokens.
+    pub fn tokens(&self, out: &mut dyn FnMut(&[u8])) {
+        fn walk(n: &Node, out: &mut dyn FnMut(&[u8])) {
+            match n {
+                Node::Str(s) => {
+                    out(b"s");
+                    out(s.as_bytes());
+                }
+                Node::Int(i) => {
+                    out(b"i");
+                    out(i.to_string().as_bytes());
+                }
+                Node::Float(f) => {
+                    out(b"f");
+                    out(f.to_bits().to_string().as_bytes());
+                }
+                Node::Bool(b) => out(if *b { b"t" } else { b"b" }),
+                Node::Array(items) => {
+                    out(b"[");
+                    for i in items {
+                        walk(&i.node, out);
+                    }
+                    out(b"]");
+                }
+                Node::Table(entries) => {
+                    out(b"{");
+                    for (k, v) in entries {
+                        out(b"k");
+                        out(k.name.as_bytes());
+                        walk(&v.node, out);
+                    }
+                    out(b"}");
+                }
+            }
+        }
+        walk(&self.root.node, out);
+    }
+
     /// The 1-based line holding byte `offset`.
     pub fn line(&self, offset: usize) -> usize {
         line_of(&self.line_starts, offset)
