@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::event::{Event, EventSink};
 use crate::instrument::InstrumentSpec;
+use crate::lines::BoundedLines;
 use crate::liquidation::Engine;
 use crate::types::{AccountId, Decimal, OrderId, Side};
 
@@ -268,10 +269,16 @@ pub struct ScriptOutcome {
     pub errors: usize,
 }
 
+/// Longest script line accepted, in bytes (a longer one ends the run with
+/// an input error naming it).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Runs a whole script through `engine`, emitting events into `sink`. A bad
-/// line emits `{"ev":"error","line":N,...}` and the run goes on, unless
-/// `strict`, which stops at the first one. I/O errors reading the script
-/// are returned as such.
+/// line (malformed, or not UTF-8) emits `{"ev":"error","line":N,...}` and
+/// the run goes on, unless `strict`, which stops at the first one. A UTF-8
+/// byte-order mark at the start is skipped. I/O errors reading the script,
+/// and a line longer than `MAX_LINE_BYTES`, are returned as errors naming
+/// the line.
 pub fn run_script<R: BufRead>(
     input: R,
     engine: &mut Engine,
@@ -279,16 +286,38 @@ pub fn run_script<R: BufRead>(
     strict: bool,
 ) -> std::io::Result<ScriptOutcome> {
     let mut outcome = ScriptOutcome::default();
-    for (n, line) in input.lines().enumerate() {
-        let line = line?;
-        let lineno = n + 1;
-        let result = match parse_line(&line) {
-            Ok(None) => continue,
-            Ok(Some(cmd)) => {
-                outcome.commands += 1;
-                engine.apply(&cmd, sink).map_err(|e| e.to_string())
+    let mut lines = BoundedLines::new(input, MAX_LINE_BYTES);
+    let mut lineno = 0;
+    loop {
+        let bytes = match lines.next_line() {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => {
+                let line = e.line().map_or(String::new(), |l| format!("line {l}: "));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{line}{e}"),
+                ));
             }
-            Err(message) => Err(message),
+        };
+        lineno += 1;
+        let bytes = match lineno {
+            1 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+            _ => bytes,
+        };
+        let result = match std::str::from_utf8(bytes) {
+            Err(e) => Err(format!(
+                "not UTF-8 text (invalid byte at column {})",
+                e.valid_up_to() + 1
+            )),
+            Ok(line) => match parse_line(line) {
+                Ok(None) => continue,
+                Ok(Some(cmd)) => {
+                    outcome.commands += 1;
+                    engine.apply(&cmd, sink).map_err(|e| e.to_string())
+                }
+                Err(message) => Err(message),
+            },
         };
         if let Err(message) = result {
             outcome.errors += 1;
@@ -339,6 +368,37 @@ mod tests {
             Ok(Some(Command::Funds {}))
         );
         assert!(parse_line(r#"{"cmd":"funds","symbol":"X"}"#).is_err());
+    }
+
+    fn run(bytes: &[u8]) -> (ScriptOutcome, Vec<Event>) {
+        let mut engine = Engine::new();
+        let mut sink = crate::event::CollectSink::default();
+        let outcome = run_script(bytes, &mut engine, &mut sink, false).unwrap();
+        (outcome, sink.events)
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_an_error_and_the_script_goes_on() {
+        let script = b"\xEF\xBB\xBF{\"cmd\":\"account\",\"id\":1,\"deposit\":\"5\"}\r\n\
+            {\"cmd\":\"query\",\"account\":\xFF1}\n\
+            {\"cmd\":\"query\",\"account\":1}\n";
+        let (outcome, events) = run(script);
+        assert_eq!(
+            outcome,
+            ScriptOutcome {
+                commands: 2,
+                errors: 1
+            }
+        );
+        assert!(matches!(
+            &events[0],
+            Event::Error { line: 2, message } if message.contains("UTF-8") && message.contains("column 26")
+        ));
+        assert!(matches!(&events[1], Event::Account(a) if a.account == 1));
+        // A byte-order mark anywhere but the start is an error like any
+        // other stray character.
+        let (outcome, _) = run(b"\n\xEF\xBB\xBF{\"cmd\":\"funds\"}\n");
+        assert_eq!(outcome.errors, 1);
     }
 
     #[test]

@@ -420,7 +420,13 @@ macro_rules! scenarios {
                     modi(&mut b, 2, None, Some(3)).0,
                     Err(BookReject::UnknownOrder)
                 );
-                assert_eq!(modi(&mut b, 1, None, Some(0)).0, Err(BookReject::BadQty));
+                assert_eq!(modi(&mut b, 1, None, Some(-1)).0, Err(BookReject::BadQty));
+                // Zero is at or below any filled quantity: it cancels too
+                // (order 1: filled 1, remaining 4).
+                let (r, ev) = modi(&mut b, 1, None, Some(0));
+                assert_eq!(r, Ok(placed(0, 0)));
+                assert_eq!(ev, vec![canceled(1, 1, 4, CancelReason::User)]);
+                assert_eq!(b.order(1), None);
             }
 
             #[test]

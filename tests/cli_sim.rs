@@ -8,8 +8,12 @@ use std::io::Write;
 use std::process::{Command, Output};
 
 fn sim(script: &str, extra: &[&str]) -> Output {
+    sim_bytes(script.as_bytes(), extra)
+}
+
+fn sim_bytes(script: &[u8], extra: &[&str]) -> Output {
     let mut f = tempfile();
-    f.1.write_all(script.as_bytes()).unwrap();
+    f.1.write_all(script).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_cascade"))
         .arg("sim")
         .arg(&f.0)
@@ -116,4 +120,25 @@ fn hostile_numbers_give_errors_not_panics() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(2), "{err}");
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_an_error_event_and_the_run_goes_on() {
+    // Spec 1.1: a byte-order mark at the start is skipped; a line that is
+    // not UTF-8 is an `error` event for that line, the later lines run, and
+    // the exit status is 2.
+    let mut script = b"\xEF\xBB\xBF".to_vec();
+    script.extend_from_slice(INST.as_bytes());
+    script.extend_from_slice(b"\n{\"cmd\":\"book\",\"symbol\":\"\xC0X\"}\n");
+    script.extend_from_slice(b"{\"cmd\":\"book\",\"symbol\":\"X\"}\n");
+    let out = sim_bytes(&script, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("{\"ev\":\"error\",\"line\":2,") && lines[0].contains("UTF-8"),
+        "{stdout}"
+    );
+    assert!(lines[1].starts_with("{\"ev\":\"book\""), "{stdout}");
 }

@@ -294,8 +294,8 @@ impl<L: Ladder> OrderBook<L> {
     /// `UnknownOrder`). `qty` is the new total quantity (filled part
     /// included; `None` keeps it), `price` the new limit (`None` keeps it).
     ///
-    /// - `qty <= 0`: `BadQty`.
-    /// - new total at or below the filled quantity: the order is canceled
+    /// - `qty < 0`: `BadQty`.
+    /// - new total at or below the filled quantity (zero included): the order is canceled
     ///   (`Canceled{User, remaining}` pushed) and `Placed{0, 0}` returned.
     /// - same price and a remaining quantity no larger: reduced in place,
     ///   time priority kept (equal: no-op).
@@ -313,7 +313,8 @@ impl<L: Ladder> OrderBook<L> {
         let Some(slot) = self.index.get(id) else {
             return Err(BookReject::UnknownOrder);
         };
-        if qty.is_some_and(|q| q.0 <= 0) {
+        // Zero (like any quantity at or below the filled one) cancels.
+        if qty.is_some_and(|q| q.0 < 0) {
             return Err(BookReject::BadQty);
         }
         let node = self.orders[slot];

@@ -378,7 +378,7 @@ impl ReferenceBook {
         let Some(o) = self.find(id).cloned() else {
             return Err(BookReject::UnknownOrder);
         };
-        if qty.is_some_and(|q| q.0 <= 0) {
+        if qty.is_some_and(|q| q.0 < 0) {
             return Err(BadQty);
         }
         let new_remaining = match qty {

@@ -13,7 +13,7 @@ use crate::event::{Event, EventSink, InstrumentIdx, RejectReason};
 use crate::instrument::MAX_QTY_LOTS;
 use crate::margin::{self, OpenOrder};
 use crate::script::{OrderCommand, OrderType, Stp, Tif, TriggerBy};
-use crate::types::{AccountId, Decimal, OrderId, Price, Qty, Side, STREET};
+use crate::types::{AccountId, Decimal, DecimalError, OrderId, Price, Qty, Side, STREET};
 
 impl Engine {
     /// Emits a `rejected` event; the command itself ran (so `Ok`).
@@ -175,6 +175,7 @@ impl Engine {
         let spec = &self.instruments[inst as usize];
         let mut qty = match spec.qty(o.qty) {
             Ok(q) if q.0 > 0 => q,
+            Err(DecimalError::TooLarge) => return self.reject(sink, o.id, RejectReason::TooLarge),
             _ => return self.reject(sink, o.id, RejectReason::BadLot),
         };
         let Ok(price) = o.price.map(|p| spec.price(p)).transpose() else {
@@ -424,9 +425,12 @@ impl Engine {
         let Ok(price) = price.map(|p| spec.price(p)).transpose() else {
             return self.reject(sink, id, RejectReason::BadTick);
         };
+        // A quantity at or below what the order has filled (zero
+        // included) cancels it; a negative one is malformed.
         let qty: Option<Qty> = match qty.map(|q| spec.qty(q)).transpose() {
-            Ok(Some(q)) if q.0 <= 0 => return self.reject(sink, id, RejectReason::BadLot),
+            Ok(Some(q)) if q.0 < 0 => return self.reject(sink, id, RejectReason::BadLot),
             Ok(q) => q,
+            Err(DecimalError::TooLarge) => return self.reject(sink, id, RejectReason::TooLarge),
             Err(_) => return self.reject(sink, id, RejectReason::BadLot),
         };
         if self.markets[inst as usize].halted {
