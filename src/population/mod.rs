@@ -19,5 +19,5 @@ pub mod rng;
 pub(crate) mod testutil;
 
 pub use check::check_population;
-pub use generate::{build, Population};
+pub use generate::{Population, SetUp, StopOrder};
 pub use plan::{AccountPlan, GeneratorPlan, Market, PopulationMarket};

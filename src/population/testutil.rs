@@ -5,8 +5,9 @@ use serde::Deserialize;
 
 use super::config::PopulationConfig;
 use super::plan::{AccountPlan, GeneratorPlan, Market};
-use super::{build, check_population, Population};
+use super::{check_population, Population};
 use crate::instrument::{Instrument, InstrumentSpec};
+use crate::script::Command;
 use crate::tomlgrid::{discover, Doc};
 use crate::types::{Decimal, Money};
 
@@ -32,8 +33,14 @@ pub(crate) struct Loaded {
 
 impl Loaded {
     /// The population for `seed`.
-    pub fn build(&self, seed: u64) -> Population {
-        build(&self.accounts, self.generator.as_ref(), &self.markets, seed)
+    pub fn population(&self, seed: u64) -> Population<'_, Market> {
+        Population::new(&self.accounts, self.generator.as_ref(), &self.markets, seed)
+            .expect("test population converts")
+    }
+
+    /// The population for `seed`, as commands.
+    pub fn build(&self, seed: u64) -> Vec<Command> {
+        self.population(seed).commands()
     }
 }
 

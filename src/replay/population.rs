@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::overlay::parse_duration_ns;
 use crate::instrument::{Instrument, InstrumentSpec};
 use crate::population::config::PopulationConfig;
-use crate::population::{build, check_population, AccountPlan, GeneratorPlan, Market};
+use crate::population::{check_population, AccountPlan, GeneratorPlan, Market, Population};
 use crate::script::{Command, OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::tomlgrid::{discover, At, Doc};
 use crate::types::{Decimal, Money, OrderId, Price, Qty, Side, STREET};
@@ -199,15 +199,12 @@ impl PopulationPlan {
                 symbol: Some(self.market.symbol.clone()),
             });
         }
-        cmds.extend(
-            build(
-                &self.accounts,
-                self.generator.as_ref(),
-                std::slice::from_ref(&market),
-                self.seed,
-            )
-            .commands,
-        );
+        let markets = std::slice::from_ref(&market);
+        // `parse` checked every value with `check_population` against this
+        // instrument, the only check `Population::new` repeats.
+        let pop = Population::new(&self.accounts, self.generator.as_ref(), markets, self.seed)
+            .expect("a checked population converts");
+        cmds.extend(pop.commands());
         cmds
     }
 

@@ -250,10 +250,20 @@ impl Plan {
     /// Checks the points `points` (in any order; repeats are checked once
     /// when adjacent).
     pub fn check_points(&self, points: impl Iterator<Item = u64>) -> Result<(), ConfigError> {
+        self.visit_points(points, &mut |_| {})
+    }
+
+    /// Checks the points `points` as `check_points` does and hands each to
+    /// `each`.
+    pub fn visit_points(
+        &self,
+        points: impl Iterator<Item = u64>,
+        each: &mut dyn FnMut(&Point),
+    ) -> Result<(), ConfigError> {
         let mut last = None;
         for p in points {
             if last != Some(p) {
-                self.point(p)?;
+                each(&self.point(p)?);
                 last = Some(p);
             }
         }

@@ -27,6 +27,7 @@ pub mod grid;
 pub mod journal;
 pub mod liquidity;
 pub mod manifest;
+pub mod memory;
 pub mod merge;
 pub mod outputs;
 pub mod point;

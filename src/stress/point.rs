@@ -2,14 +2,14 @@
 //! validated instruments, prices in ticks, sizes in lots, money in exact
 //! units, distributions with their parameters (`check.rs` makes it).
 //!
-//! Owns: the checked types, the keys that decide what two points share
-//! (population, baseline), and the limits of a config.
+//! Owns: the checked types, the key that decides which points share a
+//! baseline, and the limits of a config.
 //!
 //! Must not: draw random numbers or talk to the engine.
 
 use super::config::ShockKind;
 use crate::instrument::{Instrument, InstrumentSpec};
-use crate::population::{build, AccountPlan, GeneratorPlan, Population, PopulationMarket};
+use crate::population::{AccountPlan, GeneratorPlan, Population, PopulationMarket};
 use crate::types::{Decimal, Money, Price, Qty, Rate, Side};
 
 pub use super::check::check;
@@ -184,30 +184,10 @@ impl Point {
         self.shocks.iter().map(ShockPlan::end).max().unwrap_or(0) + self.settle_steps
     }
 
-    /// What a population depends on, as text: two points with the same key
-    /// and the same seed get the same population (so it is built once).
-    pub fn population_key(&self) -> String {
-        let markets: Vec<_> = self
-            .markets
-            .iter()
-            .map(|m| {
-                (
-                    &m.spec.symbol,
-                    &m.spec.kind,
-                    &m.spec.tick,
-                    &m.spec.lot,
-                    &m.spec.contract_size,
-                    m.price,
-                    m.open_interest,
-                )
-            })
-            .collect();
-        format!("{:?}", (markets, &self.accounts, &self.generator))
-    }
-
-    /// The population of this point for a scenario seed.
-    pub fn population(&self, seed: u64) -> Population {
-        build(&self.accounts, self.generator.as_ref(), &self.markets, seed)
+    /// The population of this point for a scenario seed (made one account
+    /// at a time as the scenario sets it up).
+    pub fn population(&self, seed: u64) -> Result<Population<'_, MarketPlan>, String> {
+        Population::new(&self.accounts, self.generator.as_ref(), &self.markets, seed)
     }
 
     /// What the no-population baseline run depends on, as text.

@@ -19,6 +19,7 @@ use super::error::StressError;
 use super::grid::Plan;
 use super::journal::{Journal, Tail, JOURNAL};
 use super::manifest::{Manifest, MANIFEST};
+use super::memory::{self, Footprint};
 use super::outputs::write_all;
 use super::progress::Progress;
 use super::record::RecordCheck;
@@ -232,8 +233,14 @@ pub fn stress(opts: &StressOptions) -> Result<StressReport, StressError> {
     let total = plan.scenario_count();
     let shard = opts.shard;
     let seeds = plan.seeds.max(1) as u64;
-    // Every point this shard runs, checked before anything runs.
-    plan.check_points(shard.ids(total).map(|id| id / seeds))?;
+    // Every point this shard runs, checked before anything runs, and the
+    // memory its largest scenario needs.
+    let mut largest = Footprint::default();
+    plan.visit_points(shard.ids(total).map(|id| id / seeds), &mut |p| {
+        largest = largest.max(Footprint::of(p));
+    })?;
+    memory::check(opts.threads, largest, memory::available_bytes())
+        .map_err(|e| StressError::input(&opts.config, None, e))?;
     let manifest = Manifest::new(&plan, shard);
     let (lock, done) = open_out(&opts.out, &manifest, shard)?;
     let scenarios = shard.len(total);

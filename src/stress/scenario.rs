@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::book_profile::StartingBook;
 use super::liquidity::{Maker, MakerMarket, Quote};
-use super::point::Point;
+use super::point::{MarketPlan, Point};
 use super::shock::{actions_at, Action};
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::Instrument;
@@ -239,12 +239,30 @@ fn quotes(engine: &Engine, n: usize) -> Vec<Quote> {
         .collect()
 }
 
+/// How a scenario's population gets into its engine.
+enum SetUpWith<'a, 'b> {
+    /// Streamed into the engine's tables (`Engine::add_accounts`).
+    Bulk(&'a Population<'b, MarketPlan>),
+    /// As script commands, one by one (the reference the tests compare
+    /// the bulk path with).
+    #[cfg(test)]
+    Commands(&'a [Command]),
+}
+
 /// Runs one scenario. `books` are the markets' starting books (in market
 /// order).
 pub fn run(
     point: &Point,
     books: &[StartingBook],
-    population: &Population,
+    population: &Population<'_, MarketPlan>,
+) -> Result<Outcome, ScenarioError> {
+    run_with(point, books, SetUpWith::Bulk(population))
+}
+
+fn run_with(
+    point: &Point,
+    books: &[StartingBook],
+    population: SetUpWith,
 ) -> Result<Outcome, ScenarioError> {
     let n = point.markets.len();
     let maker = Arc::new(Mutex::new(Maker::new(
@@ -316,8 +334,30 @@ pub fn run(
     for cmd in &orders {
         apply(&mut engine, cmd, &mut sink)?;
     }
-    for cmd in &population.commands {
-        apply(&mut engine, cmd, &mut sink)?;
+    match population {
+        // The population straight into the engine's tables, then its
+        // stops.
+        SetUpWith::Bulk(population) => {
+            let mut stops = Vec::new();
+            engine
+                .add_accounts(
+                    population.accounts().map(|s| {
+                        stops.extend(s.stops);
+                        s.account
+                    }),
+                    &mut sink,
+                )
+                .map_err(|e| ScenarioError(format!("population: {e}")))?;
+            for s in &stops {
+                apply(&mut engine, &population.stop_command(s), &mut sink)?;
+            }
+        }
+        #[cfg(test)]
+        SetUpWith::Commands(cmds) => {
+            for cmd in cmds {
+                apply(&mut engine, cmd, &mut sink)?;
+            }
+        }
     }
     for m in &point.markets {
         let price = m.inst.price_decimal(m.price);
@@ -386,4 +426,83 @@ pub fn run(
 /// All insurance funds together (the engine's funds minus its fee pool).
 fn insurance_total(engine: &Engine) -> Money {
     engine.funds().insurance_total()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stress::book_profile::starting_book;
+    use crate::stress::grid::Plan;
+
+    const CFG: &str = r#"
+[[market]]
+price = "100"
+open_interest = "2000000"
+[market.instrument]
+symbol = "AAA"
+kind = "linear"
+tick = "0.1"
+lot = "0.01"
+tiers = [{ notional_max = "100000", mmr = "0.01", imr = "0.02" }, { mmr = "0.02", imr = "0.04" }]
+[market.book]
+levels = 30
+gap_ticks = 10
+size = "5"
+
+[[market]]
+price = "50"
+open_interest = "800000"
+[market.instrument]
+symbol = "BBB"
+kind = "linear"
+tick = "0.01"
+lot = "0.1"
+tiers = [{ mmr = "0.02", imr = "0.04" }]
+[market.book]
+levels = 20
+gap_ticks = 5
+size = "50"
+
+[[population.account]]
+id = 1
+deposit = "300"
+mode = "isolated"
+position = [{ symbol = "AAA", qty = "-2.5", entry = "101", margin = "200" }]
+stop = [{ symbol = "AAA", trigger = "104" }]
+
+[population.generate]
+accounts = 3000
+size = { dist = "pareto", alpha = "1.8" }
+leverage = { dist = "uniform", min = "3", max = "30" }
+long_share = "0.7"
+isolated_share = "0.2"
+stop_loss_share = "0.3"
+multi_share = "0.4"
+entry_spread = "0.01"
+
+[[shock]]
+kind = "index"
+symbol = "AAA"
+move = "-0.08"
+steps = 3
+"#;
+
+    #[test]
+    fn the_bulk_set_up_equals_the_commands() {
+        let plan = Plan::load(CFG, None).unwrap();
+        let point = plan.point(0).unwrap();
+        let books: Vec<StartingBook> = point
+            .markets
+            .iter()
+            .map(|m| starting_book(m, std::path::Path::new(".")).unwrap())
+            .collect();
+        for seed in [1, 2] {
+            let pop = point.population(seed).unwrap();
+            let bulk = run(&point, &books, &pop).unwrap();
+            let cmds = pop.commands();
+            let one_by_one = run_with(&point, &books, SetUpWith::Commands(&cmds)).unwrap();
+            assert!(bulk.liquidations > 0, "the shock liquidates someone");
+            assert_eq!(bulk, one_by_one);
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! Records in scenario-id order from journals in any order, in bounded
 //! memory: a journal already sorted (a finished run's, or a shard's) is
 //! read as it is; one in completion order is cut into chunks of at most
-//! `CHUNK_BYTES` of lines, each sorted in memory and, when there is more
-//! than one, spilled to a temporary file in the output folder; then all
-//! runs are merged with a heap. Every record is checked once, when its
-//! journal is first read.
+//! `CHUNK_BYTES` of lines (held as lines, not parsed records), each sorted
+//! in memory and, when there is more than one, spilled to a temporary file
+//! in the output folder; then all runs are merged with a heap. Every
+//! record is checked when its journal is first read.
 //!
 //! Owns: the external sort, and refusing an id given twice with different
 //! results.
@@ -26,7 +26,8 @@ pub const CHUNK_BYTES: usize = 32 << 20;
 
 /// One sorted run.
 enum Run {
-    Memory(std::vec::IntoIter<Record>),
+    /// A sorted chunk: (id, journal line).
+    Memory(std::vec::IntoIter<(u64, Vec<u8>)>),
     /// A journal, or a spilled chunk (removed when the run is dropped).
     File {
         reader: Box<JournalReader>,
@@ -37,7 +38,13 @@ enum Run {
 impl Run {
     fn next(&mut self) -> Result<Option<Record>, StressError> {
         match self {
-            Run::Memory(it) => Ok(it.next()),
+            Run::Memory(it) => match it.next() {
+                // Lines this process wrote from checked records.
+                Some((_, line)) => serde_json::from_slice(&line)
+                    .map(Some)
+                    .map_err(|e| StressError::io(Path::new("(sort chunk)"), e.into())),
+                None => Ok(None),
+            },
             Run::File { reader, .. } => reader.next_record(),
         }
     }
@@ -206,13 +213,13 @@ fn sort_chunks(
         return Ok(Vec::new());
     };
     let mut runs = Vec::new();
-    let mut chunk: Vec<Record> = Vec::new();
+    let mut chunk: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut bytes = 0u64;
     loop {
         let rec = reader.next_record()?;
         let at_end = rec.is_none();
         if let Some(r) = rec {
-            chunk.push(r);
+            chunk.push((r.id, to_line(&r)));
             if reader.complete_bytes() - bytes < chunk_bytes as u64 {
                 continue;
             }
@@ -221,7 +228,7 @@ fn sort_chunks(
         if chunk.is_empty() {
             break;
         }
-        chunk.sort_by_key(|r| r.id);
+        chunk.sort_by_key(|(id, _)| *id);
         if at_end && runs.is_empty() {
             runs.push(Run::Memory(std::mem::take(&mut chunk).into_iter()));
             break;
@@ -236,7 +243,7 @@ fn sort_chunks(
 }
 
 /// Writes a sorted chunk to a temporary and opens it for reading.
-fn spill(chunk: &[Record], dir: &Path) -> Result<Run, StressError> {
+fn spill(chunk: &[(u64, Vec<u8>)], dir: &Path) -> Result<Run, StressError> {
     let io = |e| StressError::io(dir, e);
     let mut file = tempfile::Builder::new()
         .prefix(".sort.")
@@ -245,8 +252,8 @@ fn spill(chunk: &[Record], dir: &Path) -> Result<Run, StressError> {
         .map_err(io)?;
     {
         let mut w = std::io::BufWriter::new(file.as_file_mut());
-        for r in chunk {
-            w.write_all(&to_line(r)).map_err(io)?;
+        for (_, line) in chunk {
+            w.write_all(line).map_err(io)?;
         }
         w.flush().map_err(io)?;
     }

@@ -1,24 +1,23 @@
 //! The parallel sweep: scenarios on crossbeam threads, one engine per
 //! scenario, nothing shared but read-only inputs and memo tables.
 //!
-//! Owns: scheduling. Scenarios are taken in id order a window at a time
-//! (so that a grid of millions of scenarios costs the memory of a window);
-//! within a window, scenarios that share a population run one after the
-//! other, so that each population is built once and dropped after its last
-//! use, unless the next window needs it too. It also owns the memos of
-//! starting books (per market definition), populations (per population
-//! inputs and seed) and baselines (the no-population run of each
-//! market/shock definition, whose end mark is the exogenous move), and
-//! handing each finished record to the caller on the calling thread.
+//! Owns: scheduling. Scenarios are taken in id order a window at a time,
+//! so that a grid of millions of scenarios costs the memory of a window;
+//! each scenario streams its population straight into its own engine
+//! (`population::Population`), so no population is held beside the
+//! engines. It also owns the memos of starting books (per market
+//! definition) and baselines (the no-population run of each market/shock
+//! definition, whose end mark is the exogenous move), and handing each
+//! finished record to the caller on the calling thread.
 //!
 //! Must not: let the number of threads or their timing change a record:
 //! every record depends only on its scenario id and the plan. The order in
 //! which records reach the caller does vary; callers sort by id.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use super::book_profile::{starting_book, StartingBook};
 use super::error::StressError;
@@ -37,21 +36,18 @@ const MIN_WINDOW: usize = 256;
 const MEMO_LIMIT: usize = 4096;
 
 type Baseline = Result<Option<Price>, String>;
-type PopKey = (String, u64);
 
 /// One scenario of a window, with everything it shares.
 struct Job {
     s: ScenarioRef,
     point: Arc<Point>,
     books: Arc<Vec<StartingBook>>,
-    group: usize,
     baseline: usize,
 }
 
 /// One window of scenarios, ready to run.
 struct Window {
     jobs: Vec<Job>,
-    groups: Vec<PopKey>,
     baselines: Vec<String>,
 }
 
@@ -60,7 +56,6 @@ struct Window {
 struct Memo {
     books: BTreeMap<String, StartingBook>,
     baselines: BTreeMap<String, Baseline>,
-    populations: BTreeMap<PopKey, Arc<Population>>,
 }
 
 /// Resolves the next window of scenarios from `ids`.
@@ -76,10 +71,8 @@ fn next_window(
     }
     let mut w = Window {
         jobs: Vec::with_capacity(size),
-        groups: Vec::new(),
         baselines: Vec::new(),
     };
-    let mut group_of: BTreeMap<PopKey, usize> = BTreeMap::new();
     let mut baseline_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut last: Option<(u64, Arc<Point>, Arc<Vec<StartingBook>>)> = None;
     for id in ids.take(size) {
@@ -110,12 +103,6 @@ fn next_window(
                 (point, books)
             }
         };
-        let key = (point.population_key(), s.seed);
-        let n = group_of.len();
-        let group = *group_of.entry(key.clone()).or_insert_with(|| {
-            w.groups.push(key);
-            n
-        });
         let bkey = point.baseline_key();
         let nb = baseline_of.len();
         let baseline = *baseline_of.entry(bkey.clone()).or_insert_with(|| {
@@ -126,19 +113,10 @@ fn next_window(
             s,
             point,
             books,
-            group,
             baseline,
         });
     }
     Ok(w)
-}
-
-/// One shared population: built by the first scenario that needs it,
-/// dropped after the last (unless kept for the next window).
-struct PopSlot {
-    pop: Mutex<Option<Arc<Population>>>,
-    remaining: AtomicUsize,
-    keep: bool,
 }
 
 /// Runs the scenarios `ids` (ascending) of `plan` on `threads` threads and
@@ -155,59 +133,23 @@ pub fn run_sweep(
     let threads = threads.max(1);
     let size = (threads * WINDOW_PER_THREAD).max(MIN_WINDOW);
     let mut memo = Memo::default();
-    let mut window = next_window(plan, ids, size, &mut memo, config_dir)?;
-    while !window.jobs.is_empty() {
-        let next = next_window(plan, ids, size, &mut memo, config_dir)?;
-        let wanted: BTreeSet<&PopKey> = next.groups.iter().collect();
-        run_window(plan, &window, threads, &wanted, &mut memo, on_record)?;
-        window = next;
+    loop {
+        let window = next_window(plan, ids, size, &mut memo, config_dir)?;
+        if window.jobs.is_empty() {
+            return Ok(());
+        }
+        run_window(plan, &window, threads, &mut memo, on_record)?;
     }
-    Ok(())
 }
 
-/// Runs one window; keeps in `memo` the populations `wanted` next.
+/// Runs one window.
 fn run_window(
     plan: &Plan,
     w: &Window,
     threads: usize,
-    wanted: &BTreeSet<&PopKey>,
     memo: &mut Memo,
     on_record: &mut dyn FnMut(Record) -> Result<(), StressError>,
 ) -> Result<(), StressError> {
-    // Scenarios of one group together, groups interleaved a window of
-    // `threads` at a time, so that the threads build different
-    // populations side by side instead of waiting on one another, while
-    // at most about `threads` populations are alive.
-    let mut order: Vec<usize> = (0..w.jobs.len()).collect();
-    order.sort_by_key(|&i| (w.jobs[i].group, w.jobs[i].s.id));
-    let mut in_group = vec![0usize; w.groups.len()];
-    let rank: Vec<usize> = order
-        .iter()
-        .map(|&i| {
-            let g = w.jobs[i].group;
-            in_group[g] += 1;
-            in_group[g] - 1
-        })
-        .collect();
-    let mut by_rank: Vec<(usize, usize)> = order.into_iter().zip(rank).collect();
-    by_rank.sort_by_key(|&(i, r)| {
-        let g = w.jobs[i].group;
-        (g / threads, r, g)
-    });
-    let work: Vec<usize> = by_rank.into_iter().map(|(i, _)| i).collect();
-    let slots: Vec<PopSlot> = w
-        .groups
-        .iter()
-        .map(|k| PopSlot {
-            pop: Mutex::new(memo.populations.remove(k)),
-            remaining: AtomicUsize::new(0),
-            keep: wanted.contains(k),
-        })
-        .collect();
-    memo.populations.clear();
-    for j in &w.jobs {
-        slots[j.group].remaining.fetch_add(1, Ordering::Relaxed);
-    }
     if memo.baselines.len() > MEMO_LIMIT {
         memo.baselines.clear();
     }
@@ -222,7 +164,7 @@ fn run_window(
             cell
         })
         .collect();
-    let threads = threads.clamp(1, work.len().max(1));
+    let threads = threads.clamp(1, w.jobs.len().max(1));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (tx, rx) = crossbeam::channel::bounded::<Result<Record, StressError>>(threads * 4);
@@ -232,20 +174,18 @@ fn run_window(
             break;
         }
         let k = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = work.get(k).map(|&i| &w.jobs[i]) else {
+        let Some(job) = w.jobs.get(k) else {
             break;
-        };
-        let slot = &slots[job.group];
-        let pop = {
-            let mut p = slot.pop.lock().unwrap_or_else(|e| e.into_inner());
-            p.get_or_insert_with(|| Arc::new(job.point.population(job.s.seed)))
-                .clone()
         };
         // The scenario first, its baseline after: the first thread done
         // computes the shared baseline while the others still run theirs.
-        let outcome = run(&job.point, &job.books, &pop);
+        let outcome = match job.point.population(job.s.seed) {
+            Ok(pop) => run(&job.point, &job.books, &pop).map_err(|e| e.0),
+            Err(e) => Err(format!("population: {e}")),
+        };
         let base = base_cells[job.baseline].get_or_init(|| {
-            run(&job.point, &job.books, &Population::default())
+            let none = Population::empty(&job.point.markets);
+            run(&job.point, &job.books, &none)
                 .map(|o| o.mark_end)
                 .map_err(|e| e.0)
         });
@@ -255,13 +195,9 @@ fn run_window(
                 id,
                 message: format!("baseline run: {e}"),
             }),
-            (Ok(_), Err(e)) => Err(StressError::Scenario { id, message: e.0 }),
+            (Ok(_), Err(e)) => Err(StressError::Scenario { id, message: e }),
             (Ok(base_end), Ok(out)) => Ok(record(plan, job.s, &job.point, &out, *base_end)),
         };
-        drop(pop);
-        if slot.remaining.fetch_sub(1, Ordering::AcqRel) == 1 && !slot.keep {
-            slot.pop.lock().unwrap_or_else(|e| e.into_inner()).take();
-        }
         if tx.send(result).is_err() {
             break;
         }
@@ -296,13 +232,6 @@ fn run_window(
     for (k, cell) in w.baselines.iter().zip(base_cells) {
         if let Some(b) = cell.into_inner() {
             memo.baselines.insert(k.clone(), b);
-        }
-    }
-    for (k, slot) in w.groups.iter().zip(slots) {
-        if slot.keep {
-            if let Some(p) = slot.pop.into_inner().unwrap_or_else(|e| e.into_inner()) {
-                memo.populations.insert(k.clone(), p);
-            }
         }
     }
     Ok(())
