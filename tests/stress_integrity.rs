@@ -60,6 +60,28 @@ symbol = "X"
 move = ["-0.03", "-0.06"]
 "#;
 
+/// A market whose starting book is a replay sample (`SAMPLE`, at `AT`).
+const REPLAY: &str = r#"
+[[market]]
+price = "100"
+[market.instrument]
+symbol = "X"
+kind = "linear"
+tick = "1"
+lot = "1"
+tiers = [{ mmr = "0.01", imr = "0.02" }]
+[market.replay]
+format = "tardis"
+files = ["SAMPLE"]
+at = AT
+
+[[shock]]
+kind = "market_order"
+symbol = "X"
+side = "sell"
+qty = "3"
+"#;
+
 struct Tmp(PathBuf);
 
 impl Tmp {
@@ -345,27 +367,13 @@ fn a_changed_input_file_makes_another_run() {
          x,X,1,1,true,bid,98,5\n\
          x,X,1,1,true,ask,101,5\n";
     fs::write(t.path().join("data/l2.csv"), sample).unwrap();
-    let config = r#"
-[[market]]
-price = "100"
-[market.instrument]
-symbol = "X"
-kind = "linear"
-tick = "1"
-lot = "1"
-tiers = [{ mmr = "0.01", imr = "0.02" }]
-[market.replay]
-format = "tardis"
-files = ["data/l2.csv"]
-at = [2000, 5000]
-
-[[shock]]
-kind = "market_order"
-symbol = "X"
-side = "sell"
-qty = "3"
-"#;
-    fs::write(t.path().join("c.toml"), config).unwrap();
+    fs::write(
+        t.path().join("c.toml"),
+        REPLAY
+            .replace("SAMPLE", "data/l2.csv")
+            .replace("AT", "[2000, 5000]"),
+    )
+    .unwrap();
     let run = || cascade(&["stress", "c.toml", "--out", "out", "--quiet"], t.path());
     let o = run();
     assert_eq!(status(&o), 0, "{}", stderr(&o));
@@ -458,4 +466,28 @@ fn hostile_configs_are_refused_with_short_errors_naming_the_line() {
         assert!(msg.len() < 2000, "{name}: {} bytes of error", msg.len());
         assert!(msg.contains(&format!("{file}:{line}:")), "{name}: {msg}");
     }
+}
+
+/// Before, a replay sample's first line was echoed whole in the error:
+/// any file a config names (`/etc/passwd`, a huge line) reached the
+/// terminal.
+#[test]
+fn a_foreign_file_reaches_errors_only_as_a_short_escaped_excerpt() {
+    let t = Tmp::new("foreign");
+    let line = format!("\u{1b}[2J{}", "secret,".repeat(200_000));
+    fs::write(t.path().join("f.csv"), format!("{line}\nmore\n")).unwrap();
+    fs::write(
+        t.path().join("c.toml"),
+        REPLAY.replace("SAMPLE", "f.csv").replace("AT", "2000"),
+    )
+    .unwrap();
+    let o = cascade(&["stress", "c.toml", "--out", "out", "--quiet"], t.path());
+    let msg = stderr(&o);
+    assert_eq!(status(&o), 2, "{}", &msg[..msg.len().min(400)]);
+    assert!(msg.len() < 400, "{} bytes of error", msg.len());
+    assert!(
+        !msg.contains('\u{1b}'),
+        "control characters are escaped: {msg}"
+    );
+    assert!(msg.contains("c.toml:10:"), "{msg}");
 }

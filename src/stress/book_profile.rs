@@ -131,9 +131,14 @@ pub fn replay_levels(
     inst: &Instrument,
     config_dir: &Path,
 ) -> Result<Levels, BookError> {
+    // A sample may be any file: its text reaches the error only as a
+    // short, escaped excerpt.
     let err = |message: String| BookError {
         line: r.line,
-        message: format!("replay sample: {message}"),
+        message: format!(
+            "replay sample: {}",
+            crate::report::excerpt::excerpt(&message, 160)
+        ),
     };
     let paths: Vec<std::path::PathBuf> = r.files.iter().map(|f| config_dir.join(f)).collect();
     let mut stream = crate::replay::open(r.format, &paths, &ReplayOptions::default())

@@ -90,10 +90,7 @@ pub fn load_plan(config: &Path, seed: Option<u64>) -> Result<Plan, StressError> 
         message: e.to_string(),
     })?;
     let mut plan = Plan::parse(text, seed)?;
-    let config_dir = config
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let config_dir = config.parent().unwrap_or(Path::new("."));
     plan.hash_inputs(config_dir)?;
     Ok(plan)
 }
@@ -227,7 +224,6 @@ pub fn stress(opts: &StressOptions) -> Result<StressReport, StressError> {
     let config_dir = opts
         .config
         .parent()
-        .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let total = plan.scenario_count();
