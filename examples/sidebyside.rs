@@ -7,7 +7,7 @@
 //! cargo run --release --example sidebyside -- --ops 200000 --reps 9
 //! cargo run --release --example sidebyside -- --mix large_book
 //! cargo run --release --example sidebyside -- --moves-as-cancel-new
-//! cargo run --release --example sidebyside -- --only cascade   # profiling
+//! cargo run --release --example sidebyside -- --only cascade   # one engine (profiling)
 //! ```
 //!
 //! The workloads (`cascade::book::workload`): the exchange-core-like and
@@ -642,6 +642,15 @@ fn workloads(n: usize, seed: u64, only_mix: &str) -> Result<Vec<Workload>, Strin
     Ok(out)
 }
 
+/// The median ops/s of `engine` alone over `reps` repetitions.
+fn alone<E: Engine>(engine: E, w: &Workload, cancel_new: bool, reps: usize) -> f64 {
+    let mut r = Runner::new(engine, w, cancel_new);
+    for _ in 0..reps {
+        r.rep();
+    }
+    r.median()
+}
+
 /// The first operation where `got` differs from cascade's `want`.
 fn first_difference(w: &Workload, name: &str, want: &[Fills], got: &[Fills]) -> bool {
     match (0..want.len()).find(|&i| got[i] != want[i]) {
@@ -678,13 +687,22 @@ fn main() -> ExitCode {
         } else {
             w.name.to_string()
         };
-        if only == Cascade::NAME {
+        if !only.is_empty() {
             // One engine alone, e.g. under a profiler.
-            let mut c = Runner::new(Cascade { out: Vec::new() }, w, cancel_new);
-            for _ in 0..reps {
-                c.rep();
-            }
-            println!("{name} cascade {:.0} ops/s filled {}", c.median(), c.filled);
+            let rate = match only.as_str() {
+                Cascade::NAME => alone(Cascade { out: Vec::new() }, w, cancel_new, reps),
+                Matchcore::NAME => alone(Matchcore, w, cancel_new, reps),
+                Lobster::NAME => alone(Lobster, w, cancel_new, reps),
+                OrderbookRs::NAME => {
+                    let notional = Arc::new(AtomicU64::new(0));
+                    alone(OrderbookRs { notional }, w, cancel_new, reps)
+                }
+                _ => {
+                    eprintln!("sidebyside: no engine named {only:?}");
+                    return ExitCode::from(2);
+                }
+            };
+            println!("{name} {only} {rate:.0} ops/s");
             continue;
         }
         let mut c = Runner::new(Cascade { out: Vec::new() }, w, cancel_new);

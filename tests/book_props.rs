@@ -11,6 +11,8 @@
 //! and its largest window of 2^20), so that the dense ladder moves its
 //! window, sends outliers to its far map and brings them back, both with
 //! the whole book and with the ladder alone against the `BTreeMap` ladder.
+//! A third id distribution puts ids in clusters 700 apart and far out, so
+//! that the id index's window grows, slides past live ids and jumps.
 
 use cascade::book::fuzzing::{check_ops, run_ops, Op};
 use cascade::book::ladder::{BTreeLadder, DenseLadder, Ladder};
@@ -20,6 +22,17 @@ use proptest::prelude::*;
 
 fn id() -> impl Strategy<Value = u64> {
     prop_oneof![30 => 0u64..16, 1 => Just(u64::MAX), 1 => Just(1u64 << 63)]
+}
+
+/// Ids in clusters about a window of the id index apart (1,024 and more),
+/// so that its window grows, slides past live ids and jumps.
+fn spread_id() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        30 => (0u64..12, 0u64..4).prop_map(|(k, d)| k * 700 + d),
+        2 => (0u64..4).prop_map(|d| (1 << 62) + d),
+        1 => Just(u64::MAX),
+        1 => Just(u64::MAX - 1500),
+    ]
 }
 
 fn price() -> impl Strategy<Value = Price> {
@@ -87,7 +100,10 @@ fn stp() -> impl Strategy<Value = SelfTradePrevention> {
     ]
 }
 
-fn order(price: fn() -> BoxedStrategy<Price>) -> impl Strategy<Value = OrderRequest> {
+fn order(
+    price: fn() -> BoxedStrategy<Price>,
+    id: fn() -> BoxedStrategy<u64>,
+) -> impl Strategy<Value = OrderRequest> {
     (
         id(),
         0u64..3,
@@ -112,16 +128,19 @@ fn source() -> impl Strategy<Value = TriggerSource> {
     prop_oneof![Just(TriggerSource::Last), Just(TriggerSource::Mark)]
 }
 
-/// Any operation, its prices drawn from `price`.
-fn op(price: fn() -> BoxedStrategy<Price>) -> impl Strategy<Value = Op> {
+/// Any operation, its prices drawn from `price` and its ids from `id`.
+fn op(
+    price: fn() -> BoxedStrategy<Price>,
+    id: fn() -> BoxedStrategy<u64>,
+) -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => order(price).prop_map(Op::Submit),
+        8 => order(price, id).prop_map(Op::Submit),
         2 => id().prop_map(Op::Cancel),
         4 => (id(), prop::option::of(price()), prop::option::of(qty()))
             .prop_map(|(id, price, qty)| Op::Modify { id, price, qty }),
         2 => (id(), prop_oneof![3 => qty(), 1 => Just(Qty(0))])
             .prop_map(|(id, remaining)| Op::Resize { id, remaining }),
-        1 => (order(price), price(), source()).prop_map(|(order, trigger, trigger_by)| {
+        1 => (order(price, id), price(), source()).prop_map(|(order, trigger, trigger_by)| {
             Op::AddStop(StopRequest { order, trigger, trigger_by })
         }),
         1 => (source(), price()).prop_map(|(source, price)| Op::Trigger { source, price }),
@@ -130,6 +149,14 @@ fn op(price: fn() -> BoxedStrategy<Price>) -> impl Strategy<Value = Op> {
 
 fn near() -> BoxedStrategy<Price> {
     price().boxed()
+}
+
+fn few() -> BoxedStrategy<u64> {
+    id().boxed()
+}
+
+fn spread() -> BoxedStrategy<u64> {
+    spread_id().boxed()
 }
 
 fn far() -> BoxedStrategy<Price> {
@@ -165,7 +192,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn fast_book_equals_reference(ops in prop::collection::vec(op(near), 1..160)) {
+    fn fast_book_equals_reference(ops in prop::collection::vec(op(near, few), 1..160)) {
         if let Err(e) = check_ops(&ops) {
             prop_assert!(false, "{}", e);
         }
@@ -173,7 +200,16 @@ proptest! {
 
     #[test]
     fn fast_book_equals_reference_with_far_prices(
-        ops in prop::collection::vec(op(far), 1..160)
+        ops in prop::collection::vec(op(far, few), 1..160)
+    ) {
+        if let Err(e) = check_ops(&ops) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn fast_book_equals_reference_with_spread_ids(
+        ops in prop::collection::vec(op(near, spread), 1..200)
     ) {
         if let Err(e) = check_ops(&ops) {
             prop_assert!(false, "{}", e);

@@ -96,6 +96,7 @@ impl<L: Ladder> OrderBook<L> {
                 }
             }
         }
+        self.index.check()?;
         if orders_seen != self.index.len() || orders_seen != self.orders.live() {
             return Err(format!(
                 "{} orders linked, {} indexed, {} live slots",
