@@ -128,6 +128,7 @@ fn driver(format: Format, exchange: Option<&str>, symbol: &str) -> Driver {
         population: None,
         skip_bad_rows: false,
         quotes_as_book: false,
+        measure_refill: false,
     })
     .expect("driver")
 }
@@ -253,7 +254,7 @@ fn summary(label: &str, path: &Path, format: Format, rows: u64, gz: bool) {
 }
 
 fn count_lines(path: &Path) -> u64 {
-    let mut src = cascade::replay::LineSource::open(path).expect("open");
+    let mut src = cascade::replay::LineSource::open(path, None).expect("open");
     let mut n = 0;
     while let Ok(Some(_)) = src.next_line() {
         n += 1;

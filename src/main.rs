@@ -9,15 +9,15 @@ use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use cascade::event::JsonLinesSink;
 use cascade::instrument::MarkPolicy;
 use cascade::liquidation::Engine;
-use cascade::replay::overlay::Resilience;
+use cascade::replay::lobster::LobsterFile;
 use cascade::replay::presets::Overrides;
-use cascade::replay::run::{ReplayArgs, RunError};
-use cascade::replay::Format;
+use cascade::replay::run::{ReplayArgs, ResilienceChoice, RunError, SymbolChoice};
+use cascade::replay::{DataKind, Format, Input};
 use cascade::script::run_script;
 use cascade::stress::{self, Shard, StressError, StressOptions};
 
@@ -50,8 +50,10 @@ enum Cmd {
     ///
     /// cargo run --release -- replay --format binance data/binance-usdm-btcusdt-20240808-head20000.gz --accounts data/demo_population.toml --out replay-out
     ///
+    /// cargo run --release -- replay --format binance ../shared/data/binance-usdm/btcusdt_20230404.gz ../shared/data/binance-usdm/btcusdt_20230405.gz --measure-resilience --out replay-2023
+    ///
     /// cargo run --release -- replay --format lobster --messages ../shared/data/lobster/AAPL_2012-06-21_34200000_57600000_message_10.csv --orderbook ../shared/data/lobster/AAPL_2012-06-21_34200000_57600000_orderbook_10.csv --verify
-    Replay(ReplayCmd),
+    Replay(Box<ReplayCmd>),
     /// Run a scenario script and print its events as JSON lines.
     ///
     /// Example, from the repository root:
@@ -97,12 +99,18 @@ struct DemoCmd {
 /// `cascade replay`.
 #[derive(Args, Debug)]
 struct ReplayCmd {
-    /// Input files, plain or gzip (LOBSTER: the message file, optionally
-    /// with its orderbook file).
+    /// Input files, plain or gzip; `-` reads standard input (LOBSTER: the
+    /// message file, optionally with its orderbook file).
     files: Vec<PathBuf>,
     /// tardis, binance, hyperliquid or lobster.
     #[arg(long, value_parser = parse_format)]
     format: Format,
+    /// What the files after it hold, where their header, name or content
+    /// does not say (Tardis: trades, liquidations, incremental_book_L2,
+    /// book_snapshot, quotes, derivative_ticker; LOBSTER: messages,
+    /// orderbook; auto: tell again). `linear` or `inverse` is --contract.
+    #[arg(long, value_name = "KIND")]
+    kind: Vec<String>,
     /// A population to margin against the replayed marks (TOML).
     #[arg(long, value_name = "POP.toml")]
     accounts: Option<PathBuf>,
@@ -110,14 +118,21 @@ struct ReplayCmd {
     #[arg(long, default_value = "replay-out")]
     out: PathBuf,
     /// Half-life of depleted depth: 0 (back at once), a duration such
-    /// as 500ms or 2s, or inf (never).
-    #[arg(long, default_value = "2s", value_parser = Resilience::parse)]
-    resilience: Resilience,
+    /// as 500ms or 2s, inf (never), or measured (fitted per side to how
+    /// depth refilled after large takers in the same data).
+    #[arg(long, default_value = "2s", value_parser = ResilienceChoice::parse)]
+    resilience: ResilienceChoice,
+    /// Measure how depth refills after large takers (half-life per side,
+    /// its spread, the share not refilled) and report it in summary.json.
+    #[arg(long)]
+    measure_resilience: bool,
     /// Skip (and count) rows that do not parse or do not fit the tick
     /// and lot, instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
-    /// Replay as this symbol (picks the preset; default: from the data).
+    /// The symbol to replay (default: the first in the data, said on
+    /// stderr; rows of others are counted in summary.json); `all` replays
+    /// each into its own folder under --out. LOBSTER: the instrument.
     #[arg(long)]
     symbol: Option<String>,
     /// Price step (overrides the preset).
@@ -128,7 +143,7 @@ struct ReplayCmd {
     lot: Option<String>,
     /// linear or inverse (overrides the preset).
     #[arg(long)]
-    kind: Option<String>,
+    contract: Option<String>,
     /// Quote units per contract of an inverse instrument.
     #[arg(long)]
     contract_size: Option<String>,
@@ -147,7 +162,7 @@ struct ReplayCmd {
     /// first_mismatch=ROW and exits 0 only when M is 0.
     #[arg(long)]
     verify: bool,
-    /// No progress spinner and no closing summary.
+    /// No progress bar, no closing summary, no note of the symbol chosen.
     #[arg(long)]
     quiet: bool,
 }
@@ -282,11 +297,53 @@ enum ReplayJob {
     Replay(ReplayArgs),
 }
 
+/// Each file with the `--kind` given before it on the command line
+/// (`linear` and `inverse` are the contract kind, not a file's).
+fn file_kinds(
+    files: &[PathBuf],
+    kinds: &[String],
+    m: Option<&ArgMatches>,
+) -> Result<(Vec<Input>, Option<String>), Failure> {
+    let at = |id: &str| -> Vec<usize> {
+        m.and_then(|m| m.indices_of(id))
+            .map(|i| i.collect())
+            .unwrap_or_default()
+    };
+    let (file_at, kind_at) = (at("files"), at("kind"));
+    let mut contract = None;
+    let mut marks: Vec<(usize, Option<DataKind>)> = Vec::new();
+    for (i, k) in kinds.iter().enumerate() {
+        let pos = kind_at.get(i).copied().unwrap_or(0);
+        match k.as_str() {
+            "linear" | "inverse" => contract = Some(k.clone()),
+            "auto" => marks.push((pos, None)),
+            other => marks.push((pos, Some(other.parse().map_err(Failure::input)?))),
+        }
+    }
+    let inputs = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let pos = file_at.get(i).copied().unwrap_or(usize::MAX);
+            let kind = marks
+                .iter()
+                .rev()
+                .find(|(k, _)| *k < pos)
+                .and_then(|(_, k)| *k);
+            Input {
+                path: f.clone(),
+                kind,
+            }
+        })
+        .collect();
+    Ok((inputs, contract))
+}
+
 impl ReplayCmd {
-    fn job(self) -> Result<ReplayJob, Failure> {
+    fn job(self, m: Option<&ArgMatches>) -> Result<ReplayJob, Failure> {
+        let (mut inputs, kind_contract) = file_kinds(&self.files, &self.kind, m)?;
         let overrides = Overrides {
-            symbol: self.symbol,
-            kind: self.kind,
+            contract: self.contract.or(kind_contract),
             tick: self.tick,
             lot: self.lot,
             contract_size: self.contract_size,
@@ -306,27 +363,29 @@ impl ReplayCmd {
                 )),
             };
         }
-        let mut files = self.files;
-        files.extend(self.messages);
-        files.extend(self.orderbook);
-        if files.is_empty() {
+        let lobster = |p, k| Input::of_kind(p, DataKind::Lobster(k));
+        inputs.extend(self.messages.map(|p| lobster(p, LobsterFile::Messages)));
+        inputs.extend(self.orderbook.map(|p| lobster(p, LobsterFile::Orderbook)));
+        if inputs.is_empty() {
             return Err(Failure::input("no input files given"));
         }
         Ok(ReplayJob::Replay(ReplayArgs {
             format: self.format,
-            files,
+            inputs,
             accounts: self.accounts,
             out: self.out,
             resilience: self.resilience,
+            measure_resilience: self.measure_resilience,
             skip_bad_rows: self.skip_bad_rows,
+            symbol: SymbolChoice::from_flag(self.symbol.as_deref()),
             overrides,
             quiet: self.quiet,
         }))
     }
 }
 
-fn replay(cmd: ReplayCmd) -> Outcome {
-    match cmd.job()? {
+fn replay(cmd: ReplayCmd, m: Option<&ArgMatches>) -> Outcome {
+    match cmd.job(m)? {
         ReplayJob::Verify {
             messages,
             orderbook,
@@ -446,7 +505,10 @@ fn stress_failure(config: Option<&PathBuf>, e: StressError) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -456,7 +518,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Cmd::Demo(cmd) => demo(cmd),
-        Cmd::Replay(cmd) => replay(cmd),
+        Cmd::Replay(cmd) => replay(*cmd, matches.subcommand_matches("replay")),
         Cmd::Sim(cmd) => sim(cmd),
         Cmd::Stress(cmd) => stress(cmd),
         Cmd::Merge(cmd) => merge(cmd),

@@ -19,15 +19,21 @@ fn d(s: &str) -> Decimal {
 
 fn overrides() -> Overrides {
     Overrides {
-        symbol: Some("X".into()),
         tick: Some("1".into()),
         lot: Some("1".into()),
         ..Overrides::default()
     }
 }
 
+fn detected() -> Detected {
+    Detected {
+        symbol: Some("X".into()),
+        ..Detected::default()
+    }
+}
+
 fn driver(resilience: Resilience, population: Option<&str>) -> Driver {
-    let spec = instrument_spec(Format::Tardis, &Detected::default(), &overrides()).unwrap();
+    let spec = instrument_spec(Format::Tardis, &detected(), &overrides()).unwrap();
     let population = population.map(|t| PopulationPlan::parse(t, &spec).unwrap());
     Driver::new(DriverConfig {
         format: Format::Tardis,
@@ -36,6 +42,7 @@ fn driver(resilience: Resilience, population: Option<&str>) -> Driver {
         population,
         skip_bad_rows: false,
         quotes_as_book: false,
+        measure_refill: false,
     })
     .unwrap()
 }
@@ -300,7 +307,7 @@ at = "1s"
 side = "sell"
 qty = "11"
 "#;
-    let mut spec = instrument_spec(Format::Tardis, &Detected::default(), &overrides()).unwrap();
+    let mut spec = instrument_spec(Format::Tardis, &detected(), &overrides()).unwrap();
     spec.mark = Some(MarkSpec {
         policy: MarkPolicy::Last,
     });
@@ -316,6 +323,7 @@ qty = "11"
         population,
         skip_bad_rows: false,
         quotes_as_book: false,
+        measure_refill: false,
     })
     .unwrap();
     run(
@@ -368,6 +376,7 @@ fn lobster_messages_fold_into_levels() {
         population: None,
         skip_bad_rows: false,
         quotes_as_book: false,
+        measure_refill: false,
     })
     .unwrap();
     let p = |s: &str| d(s);

@@ -91,8 +91,10 @@ fn binance_gap_then_resync() {
     // Line 1 (u 99 < 100) and line 5 (u 125 < 128) were dropped.
     assert_eq!(st.diffs_dropped, 2);
     // The gap is stamped with the diff that broke the chain.
-    assert_eq!(evs[6].local_ts, Some(5));
-    assert_eq!(evs[11].local_ts, Some(6));
+    // Capture times below 10^14 are ms (the collector's unit is told by
+    // the number's size).
+    assert_eq!(evs[6].local_ts, Some(5_000_000));
+    assert_eq!(evs[11].local_ts, Some(6_000_000));
 }
 
 #[test]
@@ -338,16 +340,27 @@ fn tardis_derivative_ticker_and_liquidations() {
             filled_qty: None
         }
     );
-    // The same file named as trades is read as trades.
-    let (evs, _, _) = run(Format::Tardis, "trades.csv", text);
+    // Named as trades, the same file is still liquidations: its first row
+    // has no trade id, which Binance futures trades always have.
+    let (evs, st, _) = run(Format::Tardis, "trades.csv", text);
+    assert!(matches!(evs[0].payload, Payload::Liquidation { .. }));
+    assert_eq!(
+        st.data_kind.as_deref(),
+        Some("liquidations (content: rows without a trade id)")
+    );
+    // With a trade id on the first row it is trades.
+    let rows: Vec<&str> = text.lines().collect();
+    let trades = format!("{}\n{}\n{}\n", rows[0], rows[2], rows[1]);
+    let (evs, st, _) = run(Format::Tardis, "trades.csv", &trades);
     assert!(matches!(
-        evs[1].payload,
+        evs[0].payload,
         Payload::Trade {
             aggressor: Some(Side::Buy),
             id: Some(42),
             ..
         }
     ));
+    assert_eq!(st.data_kind.as_deref(), Some("trades (header)"));
 }
 
 #[test]
@@ -379,11 +392,11 @@ fn merge_is_stable_on_ties() {
     let mut m = Merged::new(vec![
         (
             "a".into(),
-            open_bytes(Format::Tardis, "a", a.into(), &opts).unwrap(),
+            Box::new(open_bytes(Format::Tardis, "a", a.into(), &opts).unwrap()),
         ),
         (
             "b".into(),
-            open_bytes(Format::Tardis, "b", b.into(), &opts).unwrap(),
+            Box::new(open_bytes(Format::Tardis, "b", b.into(), &opts).unwrap()),
         ),
     ]);
     let mut ids = Vec::new();
@@ -447,7 +460,7 @@ fn lobster_halts_crosses_and_dummy_levels() {
         34200.7,5,0,10,1000000,-1\n\
         34200.8,3,1,60,1000000,1\n\
         34200.9,4,2,5,1000100,-1";
-    let (evs, st, err) = run(Format::Lobster, "m.csv", text);
+    let (evs, st, err) = run(Format::Lobster, "X_2012-06-21_0_0_message_1.csv", text);
     assert!(err.is_none(), "{err:?}");
     let px = |r: i128| Decimal::new(r, 4);
     assert_eq!(
@@ -492,7 +505,9 @@ fn lobster_halts_crosses_and_dummy_levels() {
             },
         ]
     );
-    assert_eq!(evs[0].exchange_ts, 34_200_100_000_000);
+    // 34200.1 s after midnight in New York on 2012-06-21 (EDT, UTC-4):
+    // 13:30:00.1 UTC.
+    assert_eq!(evs[0].exchange_ts, 1_340_285_400_100_000_000);
     assert_eq!(st.rows, 9);
 
     let mut row = BookRow::default();

@@ -17,6 +17,7 @@ fn run_opts(
 ) -> (Vec<MarketEvent>, ReplayStats, Option<ReplayError>) {
     let opts = ReplayOptions {
         skip_bad_rows: skip,
+        lobster_day_start_ns: Some(0),
         ..ReplayOptions::default()
     };
     let mut src = open_bytes(format, name, bytes, &opts).unwrap();
@@ -225,17 +226,25 @@ fn missing_file_is_an_error_not_a_panic() {
 }
 
 #[test]
-fn empty_and_blank_inputs() {
+fn empty_and_blank_inputs_are_errors_naming_the_file() {
     for f in [
         Format::Tardis,
         Format::Binance,
         Format::Hyperliquid,
         Format::Lobster,
     ] {
-        let (evs, st, err) = run_opts(f, "e", Vec::new(), false);
-        assert!(evs.is_empty() && err.is_none());
-        assert_eq!(st.rows, 0);
+        let opts = ReplayOptions {
+            lobster_day_start_ns: Some(0),
+            ..ReplayOptions::default()
+        };
+        let e = open_bytes(f, "e", Vec::new(), &opts).unwrap_err();
+        assert_eq!(e.to_string(), "e: is empty", "{f}");
         let (evs, _, err) = run_opts(f, "e", b"\n\n  \n".to_vec(), false);
-        assert!(evs.is_empty() && err.is_none());
+        assert!(evs.is_empty());
+        assert_eq!(
+            err.unwrap().to_string(),
+            "e: is empty (blank lines only)",
+            "{f}"
+        );
     }
 }

@@ -319,8 +319,15 @@ fn lobster_messages_and_seed() {
     assert_eq!(st.events.get(K::OrderExecute), 98);
     assert_eq!(st.events.get(K::HiddenExecute), 61);
     assert_eq!(st.out_of_order, 0);
-    assert_eq!(evs[0].exchange_ts, 34_200_004_241_176);
-    assert_eq!(evs.last().unwrap().exchange_ts, 34_249_086_375_027);
+    // True UTC: the date from the file name, New York's offset that day
+    // (EDT, UTC-4): 09:30:00.004241176 local is 13:30:00.004241176 UTC.
+    let day = 1_340_236_800_000_000_000 + 4 * 3_600_000_000_000;
+    assert_eq!(evs[0].exchange_ts, day + 34_200_004_241_176);
+    assert_eq!(
+        cascade::replay::time::iso_time(evs[0].exchange_ts),
+        "2012-06-21T13:30:00.004241176Z"
+    );
+    assert_eq!(evs.last().unwrap().exchange_ts, day + 34_249_086_375_027);
     assert_eq!(
         evs[0].payload,
         Payload::OrderAdd {
@@ -353,7 +360,7 @@ fn lobster_messages_and_seed() {
     assert_eq!(bids.len(), 9);
     assert_eq!(bids[0], (Decimal::new(5_853_000, 4), d("150")));
     assert_eq!(st.events.get(K::BookLevel), 19);
-    assert_eq!(evs[seed_end + 1].exchange_ts, 34_200_004_241_176);
+    assert_eq!(evs[seed_end + 1].exchange_ts, day + 34_200_004_241_176);
     // The orderbook reader: 999 rows of 10 full levels, no dummies.
     let mut r = OrderbookReader::open(&b).unwrap();
     let mut n = 0;

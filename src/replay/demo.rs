@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 
 use super::costs::{cascade_costs, totals, units, Units};
 use super::driver::RowKind;
-use super::outputs::{accuracy, cascade_totals, fixed, iso_time, write_all};
+use super::outputs::{accuracy, cascade_totals, fixed, iso_time};
 use super::overlay::Resilience;
-use super::presets::{Detected, Overrides};
-use super::run::{run, setup, ReplayArgs, ReplayReport, RunError};
-use super::{open_bytes, Format, ReplayOptions};
+use super::run::{
+    replay_stream, ReplayArgs, ReplayReport, ResilienceChoice, RunError, SymbolChoice,
+};
+use super::{open_bytes, Format, Input, ReplayOptions};
 use crate::report::units;
 
 /// The bundled sample's file name.
@@ -33,37 +34,22 @@ pub const RESILIENCE: Resilience = Resilience::HalfLife(2_000_000_000);
 
 /// Runs the demo into `out`.
 pub fn demo(out: &Path, quiet: bool) -> Result<ReplayReport, RunError> {
-    let args = ReplayArgs {
-        format: Format::Binance,
-        files: vec![PathBuf::from(SAMPLE_NAME)],
-        accounts: Some(PathBuf::from(POPULATION_NAME)),
-        out: out.to_path_buf(),
-        resilience: RESILIENCE,
-        skip_bad_rows: false,
-        overrides: Overrides::default(),
-        quiet,
-    };
-    let detected = Detected {
-        symbol: Some("BTCUSDT".into()),
-        exchange: None,
-        mark_stream: false,
-        l2: true,
-    };
-    let s = setup(&args, &detected, Some((POPULATION_NAME, POPULATION)))?;
+    let mut args = ReplayArgs::new(Format::Binance, vec![Input::new(SAMPLE_NAME)], out);
+    args.accounts = Some(PathBuf::from(POPULATION_NAME));
+    args.resilience = ResilienceChoice::Given(RESILIENCE);
+    args.quiet = quiet;
+    args.symbol = SymbolChoice::Named("BTCUSDT".into());
     let opts = ReplayOptions {
         check_crossed: false,
         ..ReplayOptions::default()
     };
-    let mut src = open_bytes(Format::Binance, SAMPLE_NAME, SAMPLE.to_vec(), &opts)?;
-    let outcome = run(&s, &mut *src)?;
-    let stats = src.stats();
-    write_all(out, &outcome, &stats, &s.meta)
-        .map_err(|(path, source)| RunError::Io { path, source })?;
-    Ok(ReplayReport {
-        outcome,
-        stats,
-        meta: s.meta,
-    })
+    let stream = open_bytes(Format::Binance, SAMPLE_NAME, SAMPLE.to_vec(), &opts)?;
+    replay_stream(
+        &args,
+        stream,
+        Some((POPULATION_NAME.to_string(), POPULATION.to_string())),
+        None,
+    )
 }
 
 impl ReplayReport {
@@ -111,11 +97,7 @@ impl ReplayReport {
                 "Measurement check: none (the data has no trades to compare the book walk with).\n",
             );
         }
-        let liq = o
-            .rows
-            .iter()
-            .filter(|r| r.kind == RowKind::Liquidation)
-            .count();
+        let liq = o.kind(RowKind::Liquidation).rows;
         if liq > 0 {
             t.push_str(&format!(
                 "Historical liquidations measured: {liq} (events.csv).\n"

@@ -29,13 +29,18 @@
 
 use smallvec::SmallVec;
 
+use super::accuracy::KindStats;
 use super::collector::Collector;
-use super::event::{MarketEvent, Payload};
+use super::event::{MarketEvent, Payload, TradeKind};
 use super::l3::L3Book;
-use super::measure::{walk, Walk};
+use super::measure::walk;
 use super::options::Format;
 use super::overlay::{Overlay, Resilience};
 use super::population::PopulationPlan;
+use super::refill::{RefillReport, RefillTracker};
+pub use super::rows::{MeasureRow, RowKind};
+use super::rows::{Measured, NoRows, RowSink};
+use super::steps::Steps;
 use crate::event::InstrumentIdx;
 use crate::instrument::{Instrument, InstrumentSpec, MAX_PRICE_TICKS, MAX_QTY_LOTS};
 use crate::liquidation::{Engine, EngineError};
@@ -54,6 +59,9 @@ pub enum DriveError {
     /// The engine refused something it should not (a bug).
     #[error("internal: {0}")]
     Internal(String),
+    /// A row sink could not take a row (writing `events.csv` failed).
+    #[error("writing a row: {0}")]
+    Output(String),
 }
 
 impl From<EngineError> for DriveError {
@@ -77,48 +85,9 @@ pub struct DriverConfig {
     pub skip_bad_rows: bool,
     /// Apply top-of-book quotes as a one-level book (inputs with no L2).
     pub quotes_as_book: bool,
-}
-
-/// Which measurement a row is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowKind {
-    /// A historical liquidation order.
-    Liquidation,
-    /// A real aggressive order (the prints of one taker).
-    Taker,
-}
-
-impl RowKind {
-    /// The name in `events.csv`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowKind::Liquidation => "liquidation",
-            RowKind::Taker => "taker",
-        }
-    }
-}
-
-/// One measured order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MeasureRow {
-    /// Liquidation or taker.
-    pub kind: RowKind,
-    /// Exchange time, ns.
-    pub ts: i64,
-    /// Side of the order (a liquidation's own side; a taker's side).
-    pub side: Side,
-    /// Its quantity, lots.
-    pub qty: Qty,
-    /// Prints in the group (takers).
-    pub trades: u32,
-    /// The price the exchange reported, in ticks (taker: its VWAP).
-    pub reported: Option<Ratio>,
-    /// Best bid + best ask just before.
-    pub mid2: Option<i128>,
-    /// Mark just before.
-    pub mark: Option<Price>,
-    /// The dry-run walk.
-    pub walk: Walk,
+    /// Follow how the depth large takers take comes back
+    /// (`--measure-resilience`; see `refill`).
+    pub measure_refill: bool,
 }
 
 /// Data-quality and activity counters of the driver.
@@ -138,6 +107,9 @@ pub struct DriveCounters {
     pub blocked_levels: u64,
     /// Events skipped because a price or size was off the tick or lot.
     pub off_grid: u64,
+    /// Exchange backstop prints (insurance fund, ADL): measured, never
+    /// applied as trades of the book.
+    pub backstop_prints: u64,
     /// Orders not measured because there was no book.
     pub unmeasured: u64,
     /// Snapshots applied.
@@ -167,6 +139,10 @@ enum Deferred {
     Print(Price),
     /// An L3 execution: lots leave order `id` at (side, price).
     Execute(u64, Side, Price, Qty),
+    /// An event that does not change the book (a quote, a mark, funding)
+    /// between two prints of one taker: applied in its place once the
+    /// taker is measured.
+    Event(MarketEvent),
 }
 
 /// The prints of one taker so far.
@@ -177,48 +153,6 @@ struct Group {
     px_qty: i128,
     trades: u32,
     actions: Vec<Deferred>,
-}
-
-/// Fast conversion of decimals to whole steps (ticks, lots).
-#[derive(Clone, Copy, Debug)]
-struct Steps {
-    mantissa: i64,
-    scale: u32,
-}
-
-const POW10: [i64; 19] = {
-    let mut t = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-impl Steps {
-    fn new(step: Decimal) -> Option<Steps> {
-        Some(Steps {
-            mantissa: i64::try_from(step.mantissa()).ok().filter(|m| *m > 0)?,
-            scale: step.scale(),
-        })
-    }
-
-    /// `d` in whole steps, `None` when off the step or out of range.
-    #[inline]
-    fn of(self, d: Decimal) -> Option<i64> {
-        let m = i64::try_from(d.mantissa()).ok()?;
-        let s = d.scale();
-        if s <= self.scale {
-            let v = m.checked_mul(*POW10.get((self.scale - s) as usize)?)?;
-            (v % self.mantissa == 0).then(|| v / self.mantissa)
-        } else {
-            let st = self
-                .mantissa
-                .checked_mul(*POW10.get((s - self.scale) as usize)?)?;
-            (m % st == 0).then(|| m / st)
-        }
-    }
 }
 
 /// Most mid/mark samples kept (halved, by dropping every other one and
@@ -236,7 +170,9 @@ pub struct Driver {
     skip_bad_rows: bool,
     quotes_as_book: bool,
     sink: Collector,
-    rows: Vec<MeasureRow>,
+    rows: Box<dyn RowSink>,
+    measured: Measured,
+    refill: Option<RefillTracker>,
     group: Group,
     batch: Option<(i64, Option<i64>)>,
     clock: i64,
@@ -275,8 +211,14 @@ fn si(side: Side) -> usize {
 }
 
 impl Driver {
-    /// A driver with a fresh engine holding the instrument.
+    /// A driver with a fresh engine holding the instrument; measured rows
+    /// are only summed (see [`Driver::with_rows`]).
     pub fn new(cfg: DriverConfig) -> Result<Driver, DriveError> {
+        Driver::with_rows(cfg, Box::new(NoRows))
+    }
+
+    /// A driver that hands every measured row to `rows` as it is measured.
+    pub fn with_rows(cfg: DriverConfig, rows: Box<dyn RowSink>) -> Result<Driver, DriveError> {
         let spec =
             Instrument::new(&cfg.spec).map_err(|e| DriveError::Data(format!("instrument: {e}")))?;
         let (Some(tick), Some(lot)) = (Steps::new(spec.tick), Steps::new(spec.lot)) else {
@@ -295,7 +237,9 @@ impl Driver {
             skip_bad_rows: cfg.skip_bad_rows,
             quotes_as_book: cfg.quotes_as_book,
             sink,
-            rows: Vec::new(),
+            rows,
+            measured: Measured::default(),
+            refill: cfg.measure_refill.then(RefillTracker::new),
             group: Group::default(),
             batch: None,
             clock: i64::MIN,
@@ -347,6 +291,19 @@ impl Driver {
         }
     }
 
+    /// A price the exchange computes (mark, index): rounded to the nearest
+    /// tick, halves up, since it is not on the tick grid.
+    fn computed_price(&self, d: Decimal) -> Result<Option<Price>, DriveError> {
+        match self.tick.nearest(d) {
+            Some(t) if t > 0 && t <= MAX_PRICE_TICKS => Ok(Some(Price(t))),
+            _ if self.skip_bad_rows => Ok(None),
+            _ => Err(DriveError::Data(format!(
+                "price {d} is not positive or too large for the tick {}",
+                self.spec.tick
+            ))),
+        }
+    }
+
     fn qty(&self, d: Decimal) -> Result<Option<Qty>, DriveError> {
         match self.lot.of(d) {
             Some(l) if (0..=MAX_QTY_LOTS).contains(&l) => Ok(Some(Qty(l))),
@@ -376,6 +333,11 @@ impl Driver {
         let ts = ev.exchange_ts;
         if ts > self.clock {
             self.clock = ts;
+            if let Some(r) = &mut self.refill {
+                if !r.is_idle() {
+                    r.advance(ts);
+                }
+            }
         }
         self.first_ts.get_or_insert(ts);
         match ev.payload {
@@ -430,6 +392,16 @@ impl Driver {
                 aggressor,
                 price,
                 qty,
+                kind: TradeKind::InsuranceFund | TradeKind::Adl,
+                ..
+            } => {
+                self.settle_pending()?;
+                self.backstop(ev, aggressor, price, qty)?;
+            }
+            Payload::Trade {
+                aggressor,
+                price,
+                qty,
                 ..
             } => {
                 self.close_batch()?;
@@ -455,6 +427,9 @@ impl Driver {
                     self.print(ts, Some(side.opposite()), p, q, None)?;
                 }
             }
+            _ if self.group.key.is_some() && self.book_neutral(&ev.payload) => {
+                self.group.actions.push(Deferred::Event(*ev));
+            }
             _ => {
                 self.settle_pending()?;
                 self.recover()?;
@@ -463,6 +438,58 @@ impl Driver {
             }
         }
         Ok(())
+    }
+
+    /// True for events that do not change the book: they may come between
+    /// the prints of one taker without ending it.
+    fn book_neutral(&self, p: &Payload) -> bool {
+        match p {
+            Payload::Quote { .. } => !self.quotes_as_book,
+            Payload::Mark { .. }
+            | Payload::Index { .. }
+            | Payload::Funding { .. }
+            | Payload::OpenInterest { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// An exchange backstop print (insurance fund, ADL): measured as a row
+    /// of its own kind against the book as it stands, never applied as a
+    /// trade (it did not happen in the book). Its side is the close it
+    /// made: a buy when above the mid (a short taken over), a sell below;
+    /// with no mid, the side the data gives.
+    fn backstop(
+        &mut self,
+        ev: &MarketEvent,
+        aggressor: Option<Side>,
+        price: Decimal,
+        qty: Decimal,
+    ) -> Result<(), DriveError> {
+        let kind = match ev.payload {
+            Payload::Trade {
+                kind: TradeKind::Adl,
+                ..
+            } => RowKind::Adl,
+            _ => RowKind::InsuranceFund,
+        };
+        self.counters.backstop_prints += 1;
+        let (Some(q), Some(rep)) = (self.qty(qty)?, self.tick.ratio(price)) else {
+            self.counters.off_grid += 1;
+            return Ok(());
+        };
+        let book = &self.engine.market(self.inst).book;
+        let side = match (book.best_bid(), book.best_ask()) {
+            (Some(b), Some(a)) => {
+                // price > mid  <=>  2 num > (b + a) den
+                if 2 * rep.num > (b.0 as i128 + a.0 as i128) * rep.den {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                }
+            }
+            _ => aggressor.unwrap_or(Side::Buy),
+        };
+        self.measure(kind, ev.exchange_ts, side, q, 1, Some(rep))
     }
 
     /// Seeds `qty` lots of anonymous liquidity at (`side`, `price`) (a
@@ -515,6 +542,11 @@ impl Driver {
     #[inline]
     fn level(&mut self, side: Side, price: Price, hist: Qty) -> Result<(), DriveError> {
         self.counters.book_updates += 1;
+        if let Some(r) = &mut self.refill {
+            if !r.is_idle() {
+                r.on_level(side, price, hist.0, self.clock);
+            }
+        }
         if !self.stale.is_empty() {
             self.stale.retain(|s| *s != (side, price));
         }
@@ -590,7 +622,7 @@ impl Driver {
         qty: Qty,
         trades: u32,
         reported: Option<Ratio>,
-    ) {
+    ) -> Result<(), DriveError> {
         let book = &self.engine.market(self.inst).book;
         let (bid, ask) = (book.best_bid(), book.best_ask());
         let opposite_empty = match side {
@@ -599,13 +631,13 @@ impl Driver {
         };
         if !self.ready || opposite_empty || qty.0 <= 0 {
             self.counters.unmeasured += 1;
-            return;
+            return Ok(());
         }
         let mid2 = match (bid, ask) {
             (Some(b), Some(a)) => Some(b.0 as i128 + a.0 as i128),
             _ => None,
         };
-        self.rows.push(MeasureRow {
+        let row = MeasureRow {
             kind,
             ts,
             side,
@@ -615,7 +647,16 @@ impl Driver {
             mid2,
             mark: self.engine.mark_of(self.inst),
             walk: walk(book, side, qty, mid2),
-        });
+        };
+        if kind == RowKind::Taker {
+            if let Some(r) = &mut self.refill {
+                refill_start(r, book, side, qty, ts);
+            }
+        }
+        self.measured.add(&row);
+        self.rows
+            .row(&row, &self.spec)
+            .map_err(|e| DriveError::Output(e.to_string()))
     }
 
     /// Ends the taker group: measures it, then applies its prints and
@@ -628,7 +669,7 @@ impl Driver {
             let g = &self.group;
             let reported = (g.qty > 0).then(|| Ratio::new(g.px_qty, g.qty as i128));
             let (qty, trades) = (Qty(g.qty), g.trades);
-            self.measure(RowKind::Taker, ts, side, qty, trades, reported);
+            self.measure(RowKind::Taker, ts, side, qty, trades, reported)?;
         }
         let actions = std::mem::take(&mut self.group.actions);
         let mut levels = false;
@@ -647,6 +688,15 @@ impl Driver {
                     }
                     self.engine
                         .external_trade(self.inst, price, &mut self.sink)?;
+                }
+                Deferred::Event(ev) => {
+                    if levels {
+                        self.engine.flush_street(self.inst, &mut self.sink)?;
+                        levels = false;
+                    }
+                    self.recover()?;
+                    self.other(&ev)?;
+                    self.sink.now = self.clock;
                 }
             }
         }
@@ -796,12 +846,12 @@ impl Driver {
                 self.close_batch()?;
             }
             Payload::Mark { price } => {
-                if let Some(p) = self.price(price)? {
+                if let Some(p) = self.computed_price(price)? {
                     self.engine.external_mark(self.inst, p, &mut self.sink)?;
                 }
             }
             Payload::Index { price } => {
-                if let Some(p) = self.price(price)? {
+                if let Some(p) = self.computed_price(price)? {
                     self.engine.external_index(self.inst, p, &mut self.sink)?;
                 }
             }
@@ -818,14 +868,9 @@ impl Driver {
                 let reported = avg_price.filter(|a| !a.is_zero()).unwrap_or(price);
                 let qty = filled_qty.filter(|q| !q.is_zero()).unwrap_or(qty);
                 if let Some(q) = self.qty(qty)? {
-                    let r = self.spec.tick;
                     // The reported price in ticks, exactly (it may be off the tick).
-                    let (m, s) = (reported.mantissa(), reported.scale());
-                    let scale = s.max(r.scale());
-                    let num = m * 10i128.pow(scale - s);
-                    let den = r.mantissa() * 10i128.pow(scale - r.scale());
-                    let rep = (den > 0).then(|| Ratio::new(num, den));
-                    self.measure(RowKind::Liquidation, ev.exchange_ts, side, q, 0, rep);
+                    let rep = self.tick.ratio(reported);
+                    self.measure(RowKind::Liquidation, ev.exchange_ts, side, q, 0, rep)?;
                 } else {
                     self.counters.off_grid += 1;
                 }
@@ -923,12 +968,18 @@ impl Driver {
     /// Ends the replay: closes what is open and returns what happened.
     pub fn finish(mut self) -> Result<DriveOutcome, DriveError> {
         self.settle_pending()?;
+        self.rows
+            .close()
+            .map_err(|e| DriveError::Output(e.to_string()))?;
         self.sample(false);
         let consistency = self.engine.check_consistency().err();
         let residual = self.engine.conservation_residual();
+        let kinds = RowKind::ALL.map(|k| self.measured.kind(k).clone());
         Ok(DriveOutcome {
             spec: self.spec,
-            rows: self.rows,
+            rows: self.measured.into_sample(),
+            kinds,
+            refill: self.refill.map(RefillTracker::finish),
             steps: self.sink.steps,
             liquidations: self.sink.liquidations,
             cascades: self.sink.cascades,
@@ -954,6 +1005,41 @@ impl Driver {
     }
 }
 
+impl DriveOutcome {
+    /// The totals of one row kind.
+    pub fn kind(&self, k: RowKind) -> &KindStats {
+        &self.kinds[RowKind::ALL.iter().position(|x| *x == k).unwrap_or(0)]
+    }
+}
+
+/// Starts a refill event when a taker of `qty` lots on `side` empties at
+/// least the best level it meets: the levels it takes from, with their
+/// sizes before and what it takes.
+fn refill_start(
+    r: &mut RefillTracker,
+    book: &crate::book::OrderBook,
+    side: Side,
+    qty: Qty,
+    ts: i64,
+) {
+    let mut left = qty.0;
+    let mut takes: SmallVec<[(Price, i64, i64); 8]> = SmallVec::new();
+    for (p, q) in book.levels(side.opposite()) {
+        if left <= 0 {
+            break;
+        }
+        let take = left.min(q.0);
+        takes.push((p, q.0, take));
+        left -= take;
+    }
+    if takes
+        .first()
+        .is_some_and(|&(_, before, taken)| taken >= before)
+    {
+        r.start(side.opposite(), ts, &takes);
+    }
+}
+
 /// A street market order the population file sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SentShock {
@@ -970,8 +1056,14 @@ pub struct SentShock {
 pub struct DriveOutcome {
     /// The instrument.
     pub spec: Instrument,
-    /// Measured orders, in time order.
+    /// Measured orders, in time order: every row while there are at most
+    /// [`super::rows::CHART_ROWS`] of a kind, else an even sample of them
+    /// (the row sink got them all; [`DriveOutcome::kind`] has the totals).
     pub rows: Vec<MeasureRow>,
+    /// Totals per row kind, in [`RowKind::ALL`] order.
+    pub kinds: [KindStats; 4],
+    /// The refill measurement (`--measure-resilience`).
+    pub refill: Option<RefillReport>,
     /// Cascade steps of the population.
     pub steps: Vec<super::collector::TimedStep>,
     /// Liquidations of the population.
@@ -1014,25 +1106,4 @@ pub struct DriveOutcome {
     pub consistency: Option<String>,
     /// L3 messages the data did not explain.
     pub l3: super::l3::L3Anomalies,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn steps_convert_exactly_or_refuse() {
-        let t = Steps::new(Decimal::parse("0.1").unwrap()).unwrap();
-        let d = |s: &str| Decimal::parse(s).unwrap();
-        assert_eq!(t.of(d("61800.2")), Some(618_002));
-        assert_eq!(t.of(d("61800")), Some(618_000));
-        assert_eq!(t.of(d("61800.25")), None);
-        let h = Steps::new(Decimal::parse("0.5").unwrap()).unwrap();
-        assert_eq!(h.of(d("6421.5")), Some(12_843));
-        assert_eq!(h.of(d("6421.25")), None);
-        let ten = Steps::new(Decimal::parse("10").unwrap()).unwrap();
-        assert_eq!(ten.of(d("18640")), Some(1864));
-        assert_eq!(ten.of(d("5")), None);
-        assert_eq!(t.of(d("0")), Some(0));
-    }
 }

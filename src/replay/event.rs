@@ -6,6 +6,7 @@
 //! Must not: know about ticks, lots, instruments or the book; prices and
 //! quantities stay exact decimals as the vendor wrote them.
 
+use super::symbols::SymbolId;
 use crate::types::{Decimal, Side};
 
 /// One price level or quote side: an exact price and an exact quantity.
@@ -180,6 +181,28 @@ pub enum Payload {
     /// Book continuity is lost (a missing diff): the L2 book is unknown
     /// until the next `BookClear`; no level updates come before it.
     Gap,
+    /// Binance: a depth diff's update ids; its `levels` level updates
+    /// follow. Reader output only: the depth synchroniser turns it into
+    /// level updates (or a gap) before the stream leaves `open`.
+    DepthDiff {
+        /// `U`: first update id.
+        first: i64,
+        /// `u`: last update id.
+        last: i64,
+        /// `pu`: the previous diff's `u`, where the stream has it.
+        prev: Option<i64>,
+        /// Level updates that follow (bids, then asks).
+        levels: u32,
+    },
+    /// Binance: a REST depth snapshot's `lastUpdateId`; its `levels`
+    /// levels follow (bids, then asks). Reader output only, like
+    /// `DepthDiff`.
+    DepthSnapshot {
+        /// `lastUpdateId`.
+        last_update_id: i64,
+        /// Levels that follow.
+        levels: u32,
+    },
 }
 
 /// One market event: when it happened and what happened.
@@ -190,19 +213,29 @@ pub struct MarketEvent {
     pub exchange_ts: i64,
     /// Local receive time, ns since the Unix epoch, where the file has it.
     pub local_ts: Option<i64>,
+    /// The instrument, an index into the stream's
+    /// [`crate::replay::Symbols`].
+    pub symbol: SymbolId,
     /// What happened.
     pub payload: Payload,
 }
 
 impl MarketEvent {
-    /// An event with the given times and payload.
+    /// An event of symbol 0 with the given times and payload.
     #[inline]
     pub fn new(exchange_ts: i64, local_ts: Option<i64>, payload: Payload) -> MarketEvent {
         MarketEvent {
             exchange_ts,
             local_ts,
+            symbol: 0,
             payload,
         }
+    }
+
+    /// The same event for another symbol.
+    #[inline]
+    pub fn with_symbol(self, symbol: SymbolId) -> MarketEvent {
+        MarketEvent { symbol, ..self }
     }
 
     /// The time used to order events across files: the local receive time
@@ -252,11 +285,15 @@ pub enum PayloadKind {
     Status,
     /// [`Payload::Gap`].
     Gap,
+    /// [`Payload::DepthDiff`].
+    DepthDiff,
+    /// [`Payload::DepthSnapshot`].
+    DepthSnapshot,
 }
 
 impl PayloadKind {
     /// Number of kinds.
-    pub const COUNT: usize = 18;
+    pub const COUNT: usize = 20;
     /// Every kind, in index order.
     pub const ALL: [PayloadKind; PayloadKind::COUNT] = [
         PayloadKind::BookClear,
@@ -277,6 +314,8 @@ impl PayloadKind {
         PayloadKind::Cross,
         PayloadKind::Status,
         PayloadKind::Gap,
+        PayloadKind::DepthDiff,
+        PayloadKind::DepthSnapshot,
     ];
 
     /// A short name for reports.
@@ -300,6 +339,8 @@ impl PayloadKind {
             PayloadKind::Cross => "cross",
             PayloadKind::Status => "status",
             PayloadKind::Gap => "gap",
+            PayloadKind::DepthDiff => "depth_diff",
+            PayloadKind::DepthSnapshot => "depth_snapshot",
         }
     }
 }
@@ -326,6 +367,8 @@ impl Payload {
             Payload::Cross { .. } => PayloadKind::Cross,
             Payload::Halt | Payload::QuoteResume | Payload::Resume => PayloadKind::Status,
             Payload::Gap => PayloadKind::Gap,
+            Payload::DepthDiff { .. } => PayloadKind::DepthDiff,
+            Payload::DepthSnapshot { .. } => PayloadKind::DepthSnapshot,
         }
     }
 }

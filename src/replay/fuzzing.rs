@@ -29,6 +29,7 @@ fn drain(format: Format, data: &[u8], skip: bool) -> (u64, Option<ReplayError>, 
     let opts = ReplayOptions {
         skip_bad_rows: skip,
         max_buffered_diffs: 64,
+        lobster_day_start_ns: Some(0),
         ..ReplayOptions::default()
     };
     let mut src = match open_bytes(format, "fuzz", data.to_vec(), &opts) {

@@ -4,7 +4,8 @@
 //! and `trades` messages (an array of prints; `side` `B` is a buying taker,
 //! `A` a selling one).
 //!
-//! Owns: the mapping from Hyperliquid messages to events.
+//! Owns: the mapping from Hyperliquid messages to events; the symbol of
+//! each is its `coin` (a book per coin, a trade's own coin).
 //! Must not: reorder: the first `trades` message after subscribing
 //! replays recent prints older than the book already seen; they are kept
 //! in file order and show up in `exchange_ts_regressions`.
@@ -16,7 +17,8 @@ use super::fields::{field_nonneg, show};
 use super::json::{split_capture_line, Json};
 use super::reader::{Out, RowParser};
 use super::snapshot_diff::SnapshotDiffer;
-use crate::types::Side;
+use super::symbols::{PerSymbol, SymbolCache, SymbolId, Symbols};
+use crate::types::{Decimal, Side};
 
 /// ms to ns.
 const MS: i64 = 1_000_000;
@@ -28,16 +30,24 @@ fn ms(v: i64) -> Result<i64, RowError> {
 }
 
 /// The row parser for one Hyperliquid capture file.
-#[derive(Default)]
 pub(crate) struct HyperliquidParser {
-    differ: SnapshotDiffer,
-    trades: Vec<(i64, Payload)>,
+    /// The previous book of each coin.
+    books: PerSymbol<SnapshotDiffer>,
+    /// The levels of the book being read (its coin may come last).
+    levels: Vec<(Side, Decimal, Decimal)>,
+    trades: Vec<(i64, SymbolId, Payload)>,
+    symbols: SymbolCache,
 }
 
 impl HyperliquidParser {
-    /// A fresh parser.
-    pub fn new() -> HyperliquidParser {
-        HyperliquidParser::default()
+    /// A fresh parser naming coins in `symbols`.
+    pub fn new(symbols: Symbols) -> HyperliquidParser {
+        HyperliquidParser {
+            books: PerSymbol::default(),
+            levels: Vec::new(),
+            trades: Vec::new(),
+            symbols: SymbolCache::new(symbols),
+        }
     }
 }
 
@@ -48,9 +58,11 @@ impl RowParser for HyperliquidParser {
         let mut channel: Option<&[u8]> = None;
         let mut book_time: Option<i64> = None;
         let mut shape: Option<bool> = None; // Some(true): object (book), Some(false): array (trades)
-        let differ = &mut self.differ;
+        let mut book_coin: Option<&[u8]> = None;
+        let levels = &mut self.levels;
         let trades = &mut self.trades;
-        differ.begin();
+        let symbols = &mut self.symbols;
+        levels.clear();
         trades.clear();
         j.object(|j, k| {
             match k {
@@ -59,6 +71,7 @@ impl RowParser for HyperliquidParser {
                     shape = Some(true);
                     j.object(|j, k| {
                         match k {
+                            b"coin" => book_coin = Some(j.string()?),
                             b"time" => book_time = Some(j.int()?),
                             b"levels" => {
                                 let mut n = 0;
@@ -86,11 +99,11 @@ impl RowParser for HyperliquidParser {
                                         let (px, sz) = px.zip(sz).ok_or_else(|| {
                                             RowError::row("level needs `px` and `sz`")
                                         })?;
-                                        differ.push(
+                                        levels.push((
                                             side,
                                             field_nonneg(px, "px")?,
                                             field_nonneg(sz, "sz")?,
-                                        );
+                                        ));
                                         Ok(())
                                     })
                                 })?;
@@ -105,8 +118,10 @@ impl RowParser for HyperliquidParser {
                     j.array(|j| {
                         let (mut side, mut px, mut sz, mut time, mut tid) =
                             (None, None, None, None, None);
+                        let mut coin: Option<&[u8]> = None;
                         j.object(|j, k| {
                             match k {
+                                b"coin" => coin = Some(j.string()?),
                                 b"side" => side = Some(j.string()?),
                                 b"px" => px = Some(j.string()?),
                                 b"sz" => sz = Some(j.string()?),
@@ -129,8 +144,10 @@ impl RowParser for HyperliquidParser {
                         let price = field_nonneg(px.ok_or("trade has no `px`")?, "px")?;
                         let qty = field_nonneg(sz.ok_or("trade has no `sz`")?, "sz")?;
                         let ts = ms(time.ok_or("trade has no `time`")?)?;
+                        let sym = symbols.id(b"hyperliquid", coin.ok_or("trade has no `coin`")?);
                         trades.push((
                             ts,
+                            sym,
                             Payload::Trade {
                                 aggressor: Some(aggressor),
                                 price,
@@ -150,15 +167,24 @@ impl RowParser for HyperliquidParser {
         match (channel, shape) {
             (Some(b"l2Book"), Some(true)) => {
                 let ts = ms(book_time.ok_or("l2Book has no `time`")?)?;
-                self.differ.commit(ts, local, out)?;
+                let coin = book_coin.ok_or("l2Book has no `coin`")?;
+                out.symbol = self.symbols.id(b"hyperliquid", coin);
+                let book = self.books.get(out.symbol);
+                book.begin();
+                for &(side, price, qty) in &self.levels {
+                    book.push(side, price, qty);
+                }
+                book.commit(ts, local, out)?;
                 out.row_time(ts, local);
             }
             (Some(b"trades"), Some(false)) => {
-                if let Some(&(last, _)) = self.trades.last() {
-                    out.row_time(last, local);
-                }
-                for &(ts, p) in &self.trades {
+                for &(ts, sym, p) in &self.trades {
+                    out.symbol = sym;
                     out.push(ts, local, p);
+                }
+                if let Some(&(last, sym, _)) = self.trades.last() {
+                    out.symbol = sym;
+                    out.row_time(last, local);
                 }
             }
             (Some(b"l2Book"), _) | (Some(b"trades"), _) => {

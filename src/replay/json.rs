@@ -219,27 +219,40 @@ impl<'a> Json<'a> {
     }
 }
 
-/// Splits a capture line `<local_ns> <json>` into its receive time and its
-/// JSON; a line that starts with `{` has no receive time.
+/// Splits a capture line `<local_time> <json>` into its receive time (in
+/// ns) and its JSON; a line that starts with `{` has no receive time. The
+/// receive time's unit is told by its size: below 10^14 it is ms, below
+/// 10^17 µs, else ns (for any time between 1973 and 2286).
 pub(crate) fn split_capture_line(line: &[u8]) -> JResult<(Option<i64>, &[u8])> {
     if line.first() == Some(&b'{') {
         return Ok((None, line));
     }
-    let sp = line
-        .iter()
-        .position(|&c| c == b' ')
-        .ok_or_else(|| RowError::row(format!("expected `<local_ns> <json>` ({:?})", show(line))))?;
-    let ts = parse_u64(&line[..sp])
+    let sp = line.iter().position(|&c| c == b' ').ok_or_else(|| {
+        RowError::row(format!(
+            "expected `<local_time> <json>` or a JSON object ({:?})",
+            show(line)
+        ))
+    })?;
+    let bad = || {
+        RowError::row(format!(
+            "local receive time: not a timestamp ({:?})",
+            show(&line[..sp])
+        ))
+    };
+    let v = parse_u64(&line[..sp])
         .ok()
         .and_then(|v| i64::try_from(v).ok())
-        .ok_or_else(|| {
-            RowError::row(format!(
-                "local receive time: not a timestamp ({:?})",
-                show(&line[..sp])
-            ))
-        })?;
+        .ok_or_else(bad)?;
+    let ns = if v < 100_000_000_000_000 {
+        v.checked_mul(1_000_000)
+    } else if v < 100_000_000_000_000_000 {
+        v.checked_mul(1_000)
+    } else {
+        Some(v)
+    }
+    .ok_or_else(bad)?;
     // `sp` indexes a byte of `line`, so `sp + 1 <= line.len()`.
-    Ok((Some(ts), &line[sp + 1..]))
+    Ok((Some(ns), &line[sp + 1..]))
 }
 
 #[cfg(test)]
@@ -262,6 +275,19 @@ mod tests {
         .unwrap();
         j.end().unwrap();
         assert_eq!(seen, vec![b"a".to_vec(), b"c".to_vec(), b"d".to_vec()]);
+    }
+
+    #[test]
+    fn capture_times_in_ns_us_and_ms() {
+        for (line, want) in [
+            (&b"1723161255088169167 {}"[..], 1_723_161_255_088_169_167),
+            (b"1680652700423575 {}", 1_680_652_700_423_575_000),
+            (b"1680652700423 {}", 1_680_652_700_423_000_000),
+        ] {
+            assert_eq!(split_capture_line(line).unwrap(), (Some(want), &b"{}"[..]));
+        }
+        assert_eq!(split_capture_line(b"{}").unwrap(), (None, &b"{}"[..]));
+        assert!(split_capture_line(b"abc {}").is_err());
     }
 
     #[test]

@@ -47,6 +47,7 @@
 //! # Ok::<(), cascade::replay::ReplayError>(())
 //! ```
 
+pub mod accuracy;
 mod binance;
 pub mod collector;
 pub mod costs;
@@ -72,20 +73,29 @@ pub mod overlay;
 pub mod page;
 pub mod population;
 pub mod presets;
+mod progress;
 mod reader;
+pub mod refill;
+pub mod router;
+pub mod rows;
 pub mod run;
 mod snapshot_diff;
+mod sniff;
 mod stats;
+mod steps;
+pub mod symbols;
 pub mod tardis;
+pub mod time;
 pub mod verify;
 
 pub use cross_check::{CrossCheck, CrossChecked};
 pub use error::ReplayError;
 pub use event::{MarketEvent, Payload, PayloadKind, PriceQty, TradeKind};
-pub use input::{is_gzip, LineSource};
+pub use input::{is_gzip, ByteCounter, LineSource, MAX_LINE};
 pub use merge::Merged;
 pub use num::{decimal_key, parse_decimal, NumError};
-pub use open::{open, open_bytes, open_file, ReplayStream};
-pub use options::{Format, ReplayOptions};
+pub use open::{open, open_bytes, open_file, open_inputs, ReplayStream};
+pub use options::{DataKind, Format, Input, ReplayOptions};
 pub use reader::{EventSource, Events, RowPolicy};
 pub use stats::{EventCounts, ReplayStats};
+pub use symbols::{SymbolId, SymbolKey, Symbols};

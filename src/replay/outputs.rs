@@ -1,27 +1,33 @@
-//! The files of a replay folder, made from the driver's outcome alone and
-//! written atomically: `events.csv` (one row per measured order:
-//! historical liquidations, then the same measurement for every real
-//! taker), `steps.csv` (one row per cascade step of the population),
-//! `summary.json` and `report.html`.
+//! The files of a replay folder: `events.csv` (one row per measured order,
+//! in time order, written as it is measured by [`EventsCsv`]),
+//! `steps.csv` (one row per cascade step of the population),
+//! `summary.json` and `report.html`, each published atomically (an
+//! interrupted or failed run leaves the old files, never half of one).
 //!
 //! Owns: the column lists, how each value is printed (prices and sizes
 //! exactly; VWAPs, mids and bps rounded half away from zero to 8
 //! decimals; money exactly; an empty cell where a value does not exist),
-//! the accuracy statistics, and the totals of the summary.
+//! the accuracy figures, and the totals of the summary.
 //! Must not: compute anything the outcome does not hold, or read a clock:
 //! the same outcome gives the same bytes.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use super::accuracy::QUANTILE_METHOD;
 use super::collector::{money_text, step_cells};
 use super::driver::{DriveOutcome, MeasureRow, RowKind};
-use super::measure::diff_bps;
+use super::refill::{RefillFit, RefillReport};
+use super::rows::RowSink;
 use super::stats::ReplayStats;
-use crate::report::atomic::write_atomic;
+use crate::instrument::Instrument;
+use crate::report::atomic::{write_atomic, AtomicWriter};
 use crate::report::csv::to_csv;
-use crate::types::{Decimal, Money, Ratio};
+use crate::types::{Decimal, Money, Qty, Ratio};
+
+pub use super::time::iso_time;
 
 /// The columns of `events.csv`.
 pub const EVENT_COLUMNS: [&str; 20] = [
@@ -57,7 +63,7 @@ pub fn step_columns() -> Vec<String> {
 }
 
 /// What the caller knows about the run that the outcome does not.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunMeta {
     /// Input format.
     pub format: String,
@@ -68,39 +74,15 @@ pub struct RunMeta {
     pub population: Option<String>,
     /// The mark policy in force.
     pub mark_policy: String,
-}
-
-/// Civil date of a day number (days since 1970-01-01), proleptic Gregorian.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// ns since the Unix epoch as UTC ISO 8601, fraction to the ms at least
-/// and to the ns where it has digits there.
-pub fn iso_time(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let (y, m, d) = civil(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
-    let mut f = format!("{frac:09}");
-    while f.len() > 3 && f.ends_with('0') {
-        f.pop();
-    }
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{f}Z",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    )
+    /// How the replayed symbol was chosen (`first seen`, `--symbol`,
+    /// `--symbol all`).
+    pub symbol_choice: String,
+    /// Rows of the symbols not replayed, by symbol.
+    pub ignored_by_symbol: Vec<(String, u64)>,
+    /// Where the resilience came from (`--resilience`, `measured`).
+    pub resilience_source: String,
+    /// What each file was read as, where the reader had to decide.
+    pub file_kinds: Vec<(String, String)>,
 }
 
 fn bps(r: Option<Ratio>) -> String {
@@ -110,12 +92,11 @@ fn bps(r: Option<Ratio>) -> String {
 
 /// `vwap - reported` in bps of the mid, for a row that has all three.
 pub fn row_diff_bps(r: &MeasureRow) -> Option<Ratio> {
-    diff_bps(r.walk.vwap()?, r.reported?, r.mid2?)
+    r.diff_bps()
 }
 
 /// The cells of one `events.csv` row.
-fn event_cells(r: &MeasureRow, o: &DriveOutcome) -> Vec<String> {
-    let i = &o.spec;
+pub fn event_cells(r: &MeasureRow, i: &Instrument) -> Vec<String> {
     let px = |x: Option<Ratio>| x.map(|x| x.format_in(i.tick)).unwrap_or_default();
     let vwap = r.walk.vwap();
     vec![
@@ -125,10 +106,10 @@ fn event_cells(r: &MeasureRow, o: &DriveOutcome) -> Vec<String> {
         i.symbol.clone(),
         r.side.as_str().into(),
         i.qty_decimal(r.qty).to_string(),
-        if r.kind == RowKind::Taker {
-            r.trades.to_string()
-        } else {
+        if r.kind == RowKind::Liquidation {
             String::new()
+        } else {
+            r.trades.to_string()
         },
         px(r.reported),
         px(r.mid2.map(|m| Ratio::new(m, 2))),
@@ -142,10 +123,8 @@ fn event_cells(r: &MeasureRow, o: &DriveOutcome) -> Vec<String> {
         bps(r
             .mark
             .and_then(|m| r.walk.slippage_bps(r.side, 2 * m.0 as i128))),
-        i.qty_decimal(crate::types::Qty(
-            r.walk.depth_1pct.min(i64::MAX as i128) as i64
-        ))
-        .to_string(),
+        i.qty_decimal(Qty(r.walk.depth_1pct.min(i64::MAX as i128) as i64))
+            .to_string(),
         r.walk
             .depth_share()
             .map(|s| s.format_in(Decimal::new(1, 0)))
@@ -161,16 +140,42 @@ fn event_cells(r: &MeasureRow, o: &DriveOutcome) -> Vec<String> {
     ]
 }
 
-/// `events.csv`: liquidation rows first, then taker rows, each in time
-/// order.
-pub fn events_csv(o: &DriveOutcome) -> Vec<u8> {
-    let header: Vec<String> = EVENT_COLUMNS.iter().map(|s| s.to_string()).collect();
-    let rows: Vec<Vec<String>> = [RowKind::Liquidation, RowKind::Taker]
-        .iter()
-        .flat_map(|k| o.rows.iter().filter(move |r| r.kind == *k))
-        .map(|r| event_cells(r, o))
-        .collect();
-    to_csv(&header, rows.iter().map(|r| r.as_slice()))
+/// `events.csv` as a row sink: each row is written as it is measured to a
+/// temporary file, published under its name by [`EventsCsv::commit`].
+#[derive(Debug)]
+pub struct EventsCsv {
+    out: Option<AtomicWriter>,
+}
+
+impl EventsCsv {
+    /// Starts `DIR/events.csv` (creating the folder) with its header.
+    pub fn create(dir: &Path) -> Result<EventsCsv, (PathBuf, std::io::Error)> {
+        let path = dir.join("events.csv");
+        std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
+        let mut out = AtomicWriter::create(&path).map_err(|e| (path.clone(), e))?;
+        let header: Vec<String> = EVENT_COLUMNS.iter().map(|s| s.to_string()).collect();
+        out.write_all(&to_csv(&header, std::iter::empty::<&[String]>()))
+            .map_err(|e| (path.clone(), e))?;
+        Ok(EventsCsv { out: Some(out) })
+    }
+}
+
+impl RowSink for EventsCsv {
+    fn row(&mut self, row: &MeasureRow, instrument: &Instrument) -> std::io::Result<()> {
+        let cells = event_cells(row, instrument);
+        let text = to_csv(&cells, std::iter::empty::<&[String]>());
+        match &mut self.out {
+            Some(o) => o.write_all(&text),
+            None => Err(std::io::Error::other("events.csv is already published")),
+        }
+    }
+
+    fn close(&mut self) -> std::io::Result<()> {
+        match self.out.take() {
+            Some(o) => o.commit(),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `steps.csv`.
@@ -188,14 +193,15 @@ pub fn steps_csv(o: &DriveOutcome) -> Vec<u8> {
     to_csv(&header, rows.iter().map(|r| r.as_slice()))
 }
 
-/// Distribution of |simulated VWAP - actual VWAP| in bps of the mid.
+/// Distribution of |simulated VWAP - actual VWAP| in bps of the mid (see
+/// [`super::accuracy`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Accuracy {
     /// Rows measured with a full VWAP comparison.
     pub rows: usize,
-    /// Median (nearest rank).
+    /// Median (nearest rank, streaming sketch).
     pub median: f64,
-    /// 90th percentile (nearest rank).
+    /// 90th percentile (nearest rank, streaming sketch).
     pub p90: f64,
     /// Mean.
     pub mean: f64,
@@ -205,24 +211,13 @@ pub struct Accuracy {
 
 /// The accuracy of the measurement over the rows of `kind`.
 pub fn accuracy(o: &DriveOutcome, kind: RowKind) -> Accuracy {
-    let mut v: Vec<f64> = o
-        .rows
-        .iter()
-        .filter(|r| r.kind == kind)
-        .filter_map(row_diff_bps)
-        .map(|d| d.to_f64().abs())
-        .collect();
-    if v.is_empty() {
-        return Accuracy::default();
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    let a = &o.kind(kind).accuracy;
     Accuracy {
-        rows: v.len(),
-        median: rank(0.5),
-        p90: rank(0.9),
-        mean: v.iter().sum::<f64>() / v.len() as f64,
-        within_1bp: v.iter().filter(|x| **x <= 1.0).count() as f64 / v.len() as f64,
+        rows: a.rows as usize,
+        median: a.median(),
+        p90: a.p90(),
+        mean: a.mean(),
+        within_1bp: a.within_1bp(),
     }
 }
 
@@ -305,6 +300,31 @@ pub fn fixed(v: f64, n: usize) -> String {
     }
 }
 
+fn seconds(ns: i64) -> String {
+    fixed(ns as f64 / 1e9, 3)
+}
+
+fn refill_json(f: &RefillFit) -> Value {
+    json!({
+        "events": f.events,
+        "events_unseen": f.unseen,
+        "half_life_s": f.half_life_ns.map(seconds),
+        "half_life_spread_s": f.spread_ns.map(|(a, b)| vec![seconds(a), seconds(b)]),
+        "refilling_share": f.refilling_share.map(|v| fixed(v, 4)),
+        "not_refilled_within_window": f.never_refilled.map(|v| fixed(v, 4)),
+    })
+}
+
+/// The `resilience_measured` section.
+pub fn refill_section(r: &RefillReport) -> Value {
+    json!({
+        "method": "large takers (emptying at least the best level): refill of the levels taken, fitted R(t) = A (1 - 2^(-t/h)); spread: interquartile range over 10 interleaved subsets",
+        "window_s": seconds(r.window_ns),
+        "bids": refill_json(&r.bids),
+        "asks": refill_json(&r.asks),
+    })
+}
+
 /// `summary.json`.
 pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Vec<u8> {
     let c = &o.counters;
@@ -312,9 +332,19 @@ pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Ve
     root.insert("format".into(), json!("cascade-replay-summary/1"));
     root.insert("input_format".into(), json!(meta.format));
     root.insert("files".into(), json!(meta.files));
+    if !meta.file_kinds.is_empty() {
+        let kinds: Map<String, Value> = meta
+            .file_kinds
+            .iter()
+            .map(|(f, k)| (f.clone(), json!(k)))
+            .collect();
+        root.insert("file_kinds".into(), Value::Object(kinds));
+    }
     root.insert("symbol".into(), json!(o.spec.symbol));
+    root.insert("symbol_choice".into(), json!(meta.symbol_choice));
     root.insert("mark_policy".into(), json!(meta.mark_policy));
     root.insert("resilience".into(), json!(o.resilience.to_string()));
+    root.insert("resilience_source".into(), json!(meta.resilience_source));
     root.insert("first_time".into(), json!(o.first_ts.map(iso_time)));
     root.insert("last_time".into(), json!(o.last_ts.map(iso_time)));
     let mut counts = Map::new();
@@ -323,6 +353,7 @@ pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Ve
         ("events", stats.events.total()),
         ("book_updates", c.book_updates),
         ("prints", c.prints),
+        ("backstop_prints", c.backstop_prints),
         ("snapshots", stats.snapshots),
         ("gaps", stats.gaps),
         ("resyncs", stats.resyncs),
@@ -339,23 +370,26 @@ pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Ve
     ] {
         counts.insert(k.into(), json!(v));
     }
+    let ignored: Map<String, Value> = meta
+        .ignored_by_symbol
+        .iter()
+        .map(|(s, n)| (s.clone(), json!(n)))
+        .collect();
+    counts.insert("ignored_by_symbol".into(), Value::Object(ignored));
     root.insert("counts".into(), Value::Object(counts));
-    let n = |k: RowKind| o.rows.iter().filter(|r| r.kind == k).count();
-    let lots = |k: RowKind| -> i64 {
-        o.rows
-            .iter()
-            .filter(|r| r.kind == k)
-            .map(|r| r.qty.0)
-            .fold(0i64, i64::saturating_add)
-    };
     let mut measured = Map::new();
-    for k in [RowKind::Liquidation, RowKind::Taker] {
+    measured.insert("quantiles".into(), json!(QUANTILE_METHOD));
+    for k in RowKind::ALL {
+        let t = o.kind(k);
+        if t.rows == 0 && !matches!(k, RowKind::Liquidation | RowKind::Taker) {
+            continue;
+        }
         let a = accuracy(o, k);
         measured.insert(
             k.as_str().into(),
             json!({
-                "rows": n(k),
-                "qty": o.spec.qty_decimal(crate::types::Qty(lots(k))).to_string(),
+                "rows": t.rows,
+                "qty": o.spec.qty_decimal(Qty(t.qty.clamp(0, i64::MAX as i128) as i64)).to_string(),
                 "compared": a.rows,
                 "vwap_error_bps_median": fixed(a.median, 4),
                 "vwap_error_bps_p90": fixed(a.p90, 4),
@@ -365,6 +399,9 @@ pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Ve
         );
     }
     root.insert("measured".into(), Value::Object(measured));
+    if let Some(r) = &o.refill {
+        root.insert("resilience_measured".into(), refill_section(r));
+    }
     if let Some(p) = &meta.population {
         let t = cascade_totals(o);
         root.insert(
@@ -422,16 +459,16 @@ pub fn summary_json(o: &DriveOutcome, stats: &ReplayStats, meta: &RunMeta) -> Ve
 /// The files a replay writes, in order.
 pub const FILES: [&str; 4] = ["events.csv", "steps.csv", "summary.json", "report.html"];
 
-/// Writes every file of a replay folder (creating it).
-pub fn write_all(
+/// Writes the files of a replay folder after `events.csv` (which its
+/// sink wrote while the replay ran): steps, summary and report.
+pub fn write_rest(
     dir: &Path,
     o: &DriveOutcome,
     stats: &ReplayStats,
     meta: &RunMeta,
-) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+) -> Result<(), (PathBuf, std::io::Error)> {
     std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
-    let files: [(&str, Vec<u8>); 4] = [
-        ("events.csv", events_csv(o)),
+    let files: [(&str, Vec<u8>); 3] = [
         ("steps.csv", steps_csv(o)),
         ("summary.json", summary_json(o, stats, meta)),
         ("report.html", super::page::report_html(o, stats, meta)),
@@ -443,27 +480,27 @@ pub fn write_all(
     Ok(())
 }
 
+/// Writes every file of a replay folder from an outcome whose rows are all
+/// in `o.rows` (a run with fewer than [`super::rows::CHART_ROWS`] rows
+/// of each kind, e.g. tests).
+pub fn write_all(
+    dir: &Path,
+    o: &DriveOutcome,
+    stats: &ReplayStats,
+    meta: &RunMeta,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut csv = EventsCsv::create(dir)?;
+    for r in &o.rows {
+        csv.row(r, &o.spec)
+            .map_err(|e| (dir.join("events.csv"), e))?;
+    }
+    csv.close().map_err(|e| (dir.join("events.csv"), e))?;
+    write_rest(dir, o, stats, meta)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_print_in_utc() {
-        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            iso_time(1_723_161_256_299_000_000),
-            "2024-08-08T23:54:16.299Z"
-        );
-        assert_eq!(
-            iso_time(34_200_004_241_176),
-            "1970-01-01T09:30:00.004241176Z"
-        );
-        assert_eq!(
-            iso_time(951_782_400_000_000_000),
-            "2000-02-29T00:00:00.000Z"
-        );
-        assert_eq!(iso_time(-1_000_000), "1969-12-31T23:59:59.999Z");
-    }
 
     #[test]
     fn fixed_has_no_negative_zero() {

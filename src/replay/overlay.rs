@@ -31,6 +31,14 @@ pub enum Resilience {
     /// Half of what is still missing comes back every this many ns
     /// (0: all of it, at the next market event).
     HalfLife(i64),
+    /// A half-life per side of the book, ns (`--resilience measured`: the
+    /// refill measured on the data).
+    Sides {
+        /// Half-life of depleted bids.
+        bids: i64,
+        /// Half-life of depleted asks.
+        asks: i64,
+    },
 }
 
 impl Resilience {
@@ -50,6 +58,12 @@ impl std::fmt::Display for Resilience {
         match self {
             Resilience::Never => f.write_str("inf"),
             Resilience::HalfLife(ns) => f.write_str(&format_duration_ns(*ns)),
+            Resilience::Sides { bids, asks } => write!(
+                f,
+                "bids {}, asks {}",
+                format_duration_ns(*bids),
+                format_duration_ns(*asks)
+            ),
         }
     }
 }
@@ -186,17 +200,25 @@ impl Overlay {
         self.taken
     }
 
-    /// The share of a depletion left after `dt` ns.
-    fn factor(&self, dt: i64) -> f64 {
-        match self.resilience {
-            Resilience::Never => 1.0,
-            Resilience::HalfLife(0) => 0.0,
-            Resilience::HalfLife(h) => exp2_neg(dt.max(0) as f64 / h as f64),
+    /// The share of a depletion of `side` left after `dt` ns.
+    fn factor(&self, side: Side, dt: i64) -> f64 {
+        let h = match self.resilience {
+            Resilience::Never => return 1.0,
+            Resilience::HalfLife(h) => h,
+            Resilience::Sides { bids, asks } => match side {
+                Side::Buy => bids,
+                Side::Sell => asks,
+            },
+        };
+        if h <= 0 {
+            0.0
+        } else {
+            exp2_neg(dt.max(0) as f64 / h as f64)
         }
     }
 
-    fn depleted_at(&self, e: &Entry, now: i64) -> f64 {
-        e.depleted * self.factor(now - e.t0)
+    fn depleted_at(&self, side: Side, e: &Entry, now: i64) -> f64 {
+        e.depleted * self.factor(side, now - e.t0)
     }
 
     /// Records that a simulated order took `qty` lots of the street level
@@ -220,7 +242,7 @@ impl Overlay {
         for (i, &(side, price, qty)) in pending.iter().enumerate() {
             self.taken += qty.0 as i128;
             if let Some(e) = self.levels.get(&(side, price)).copied() {
-                let d = self.depleted_at(&e, now) + qty.0 as f64;
+                let d = self.depleted_at(side, &e, now) + qty.0 as f64;
                 self.levels.insert(
                     (side, price),
                     Entry {
@@ -263,7 +285,7 @@ impl Overlay {
         let Some(e) = self.levels.get(&(side, price)).copied() else {
             return hist;
         };
-        let d = self.depleted_at(&e, now).min(hist.0 as f64);
+        let d = self.depleted_at(side, &e, now).min(hist.0 as f64);
         let shown = hist.0 - d.round() as i64;
         if d < 0.5 {
             self.levels.remove(&(side, price));
@@ -309,7 +331,7 @@ impl Overlay {
         }
         let mut done: smallvec::SmallVec<[(Side, Price); 8]> = smallvec::SmallVec::new();
         for (&(side, price), e) in &self.levels {
-            let d = self.depleted_at(e, now);
+            let d = self.depleted_at(side, e, now);
             let shown = Qty((e.hist - d.round() as i64).max(0));
             set(side, price, shown);
             if d < 0.5 {

@@ -1,6 +1,7 @@
-//! Instruments for replays: presets for the sample symbols, detection of
-//! the symbol (and venue, and whether a mark stream is present) from the
-//! first lines of the input, and the user's overrides.
+//! Instruments for replays: presets for the sample symbols, and the
+//! user's overrides. What the data says of a symbol (its venue, whether it
+//! carries a mark stream or an L2 book) is learnt by the run while it
+//! reads the data (see `router`).
 //!
 //! Presets: Binance USD-M BTCUSDT (tick 0.1, lot 0.001) and ETHUSDT (0.01,
 //! 0.001), Binance COIN-M BTCUSD_PERP (inverse, tick 0.1, 1 contract of 100
@@ -15,17 +16,10 @@
 //! of mid and last trade) unless the input carries a mark stream, which
 //! then drives the mark (`external`).
 //!
-//! Must not: read more than the first lines of each file.
+//! Must not: read files.
 
-use std::path::Path;
-
-use super::input::LineSource;
 use super::options::Format;
-use super::ReplayError;
 use crate::instrument::{InstrumentSpec, MarkPolicy, MarkSpec, TierSpec};
-
-/// Lines read from the start of each file to detect symbol and streams.
-const PEEK_LINES: usize = 2000;
 
 /// A preset contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,10 +105,10 @@ const INVERSE_TIERS: [(Option<&str>, &str, &str); 6] = [
     (None, "0.1", "0.2"),
 ];
 
-/// What the first lines of the input say.
+/// What the data says of the symbol to replay.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Detected {
-    /// The symbol, when every file that names one names the same.
+    /// The symbol.
     pub symbol: Option<String>,
     /// Tardis: the `exchange` column.
     pub exchange: Option<String>,
@@ -128,10 +122,8 @@ pub struct Detected {
 /// The user's choices that override a preset (`--tick`, `--lot`, ...).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
-    /// Symbol to replay as (also picks the preset).
-    pub symbol: Option<String>,
     /// `linear` or `inverse`.
-    pub kind: Option<String>,
+    pub contract: Option<String>,
     /// Price step.
     pub tick: Option<String>,
     /// Quantity step.
@@ -140,93 +132,6 @@ pub struct Overrides {
     pub contract_size: Option<String>,
     /// Mark policy.
     pub mark: Option<MarkPolicy>,
-}
-
-/// Text between `key` and the next `"` in `line`.
-fn json_str_after<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let at = line.find(key)? + key.len();
-    let rest = &line[at..];
-    Some(&rest[..rest.find('"')?])
-}
-
-/// Looks at the first lines of every file.
-pub fn detect<P: AsRef<Path>>(format: Format, paths: &[P]) -> Result<Detected, ReplayError> {
-    let mut d = Detected {
-        l2: format != Format::Tardis,
-        ..Detected::default()
-    };
-    let mut symbols: Vec<(String, String)> = Vec::new();
-    for p in paths {
-        let p = p.as_ref();
-        let name = p.display().to_string();
-        if format == Format::Lobster {
-            let file = p.file_name().map(|f| f.to_string_lossy().into_owned());
-            if let Some(sym) = file.as_deref().and_then(|f| f.split('_').next()) {
-                symbols.push((name, sym.to_string()));
-            }
-            continue;
-        }
-        let mut src = LineSource::open(p)?;
-        let mut header: Option<Vec<String>> = None;
-        for _ in 0..PEEK_LINES {
-            let Some(line) = src.next_line()? else { break };
-            let line = String::from_utf8_lossy(line);
-            let found = match format {
-                Format::Binance => {
-                    if line.contains("markPriceUpdate") {
-                        d.mark_stream = true;
-                    }
-                    json_str_after(&line, "\"s\":\"")
-                        .or_else(|| json_str_after(&line, "\"symbol\":\""))
-                        .map(str::to_string)
-                }
-                Format::Hyperliquid => json_str_after(&line, "\"coin\":\"").map(str::to_string),
-                Format::Tardis => match &header {
-                    None => {
-                        let h: Vec<String> = line.split(',').map(|s| s.trim().into()).collect();
-                        if h.iter().any(|c| c == "mark_price") {
-                            d.mark_stream = true;
-                        }
-                        if h.iter().any(|c| c == "is_snapshot" || c == "asks[0].price") {
-                            d.l2 = true;
-                        }
-                        header = Some(h);
-                        None
-                    }
-                    Some(h) => {
-                        let cells: Vec<&str> = line.split(',').collect();
-                        let cell = |n: &str| {
-                            h.iter()
-                                .position(|c| c == n)
-                                .and_then(|i| cells.get(i))
-                                .map(|s| s.trim().to_string())
-                        };
-                        if d.exchange.is_none() {
-                            d.exchange = cell("exchange");
-                        }
-                        cell("symbol")
-                    }
-                },
-                Format::Lobster => None,
-            };
-            if let Some(s) = found.filter(|s| !s.is_empty()) {
-                symbols.push((name.clone(), s));
-                break;
-            }
-        }
-    }
-    if let Some((first_file, first)) = symbols.first() {
-        if let Some((file, other)) = symbols.iter().find(|(_, s)| s != first) {
-            return Err(ReplayError::file(
-                file,
-                format!(
-                    "holds {other} but {first_file} holds {first}: replay one instrument at a time"
-                ),
-            ));
-        }
-        d.symbol = Some(first.clone());
-    }
-    Ok(d)
 }
 
 /// The preset for a symbol in a format (Tardis: on an exchange).
@@ -249,21 +154,27 @@ pub fn instrument_spec(
     detected: &Detected,
     o: &Overrides,
 ) -> Result<InstrumentSpec, String> {
-    let symbol = o
+    let symbol = detected
         .symbol
         .clone()
-        .or_else(|| detected.symbol.clone())
         .unwrap_or_else(|| "REPLAY".to_string());
     let p = preset(format, detected.exchange.as_deref(), &symbol);
-    let inverse = match o.kind.as_deref() {
+    let inverse = match o.contract.as_deref() {
         Some("linear") => false,
         Some("inverse") => true,
-        Some(k) => return Err(format!("--kind: expected linear or inverse, not {k:?}")),
+        Some(k) => return Err(format!("--contract: expected linear or inverse, not {k:?}")),
         None => p.is_some_and(|p| p.inverse),
+    };
+    let venue = match (format, detected.exchange.as_deref()) {
+        (Format::Tardis, Some(e)) => format!("{format}, exchange {e}"),
+        _ => format.to_string(),
     };
     let need = |v: &Option<String>, preset: Option<&str>, flag: &str| {
         v.clone().or(preset.map(str::to_string)).ok_or_else(|| {
-            format!("no preset for symbol {symbol} ({format}): give {flag} (and --tick, --lot)")
+            format!(
+                "no preset for symbol {symbol} ({venue}): give {flag} (and --tick, --lot; \
+                 presets: docs/replay.md)"
+            )
         })
     };
     let tick = need(&o.tick, p.map(|p| p.tick), "--tick")?;

@@ -11,6 +11,7 @@ use super::error::RowError;
 use super::event::{MarketEvent, Payload};
 use super::input::LineSource;
 use super::stats::ReplayStats;
+use super::symbols::SymbolId;
 use super::ReplayError;
 use std::sync::Arc;
 
@@ -82,6 +83,8 @@ pub(crate) struct Out {
     pub queue: Vec<MarketEvent>,
     head: usize,
     pub stats: ReplayStats,
+    /// The symbol of the row being parsed: every event pushed carries it.
+    pub symbol: SymbolId,
     last_order_ts: Option<i64>,
     last_exchange_ts: Option<i64>,
 }
@@ -90,13 +93,17 @@ impl Out {
     /// Queues one event.
     #[inline]
     pub fn push(&mut self, exchange_ts: i64, local_ts: Option<i64>, payload: Payload) {
-        self.queue
-            .push(MarketEvent::new(exchange_ts, local_ts, payload));
+        self.queue.push(MarketEvent {
+            exchange_ts,
+            local_ts,
+            symbol: self.symbol,
+            payload,
+        });
     }
 
     /// The next queued event, if any.
     #[inline]
-    fn pop(&mut self) -> Option<MarketEvent> {
+    pub fn pop(&mut self) -> Option<MarketEvent> {
         match self.queue.get(self.head) {
             Some(&ev) => {
                 self.head += 1;
@@ -110,10 +117,11 @@ impl Out {
         }
     }
 
-    /// Records the times of one row, counting rows that go back in time.
-    /// Call once per row, after the row parsed.
+    /// Records the times of one row (of symbol `self.symbol`), counting
+    /// rows that go back in time. Call once per row, after the row parsed.
     #[inline]
     pub fn row_time(&mut self, exchange_ts: i64, local_ts: Option<i64>) {
+        self.stats.count_symbol_row(self.symbol);
         let order = local_ts.unwrap_or(exchange_ts);
         if let Some(prev) = self.last_order_ts {
             if order < prev {
@@ -156,30 +164,49 @@ pub(crate) struct LineReader<P> {
     out: Out,
     policy: RowPolicy,
     finished: bool,
+    /// The `--format` name, for the hint when the first row fails.
+    format: &'static str,
 }
 
 impl<P: RowParser> LineReader<P> {
-    /// A reader of `src` with `parser`.
-    pub fn new(src: LineSource, parser: P, policy: RowPolicy) -> Self {
+    /// A reader of `src` with `parser`, for format `format` (as `--format`
+    /// names it).
+    pub fn new(src: LineSource, parser: P, policy: RowPolicy, format: &'static str) -> Self {
         LineReader {
             src,
             parser,
             out: Out::default(),
             policy,
             finished: false,
+            format,
         }
     }
 
     /// A reader whose first events are `prelude` (e.g. a seeded book).
-    pub fn with_prelude(
-        src: LineSource,
-        parser: P,
-        policy: RowPolicy,
-        prelude: Vec<MarketEvent>,
-    ) -> Self {
-        let mut r = LineReader::new(src, parser, policy);
-        r.out.queue.extend(prelude);
-        r
+    pub fn with_prelude(mut self, prelude: Vec<MarketEvent>) -> Self {
+        self.out.queue.extend(prelude);
+        self
+    }
+
+    /// The end of the input: every row refused means the file is not what
+    /// the reader reads (with `skip_bad_rows` too).
+    fn end_error(&self) -> Option<ReplayError> {
+        let st = &self.out.stats;
+        if st.rows == 0 {
+            return Some(ReplayError::file(
+                self.src.name(),
+                "is empty (blank lines only)",
+            ));
+        }
+        if st.bad_rows_skipped > 0 && st.events.total() == 0 {
+            let first = st.first_bad_row.as_ref()?;
+            return Some(ReplayError::new(
+                self.src.name(),
+                first.line,
+                format!("no row could be read, the first: {}", first.message),
+            ));
+        }
+        None
     }
 }
 
@@ -199,8 +226,12 @@ impl<P: RowParser> EventSource for LineReader<P> {
                     return Some(Err(e));
                 }
                 Ok(None) => {
-                    self.parser.finish(&mut self.out);
                     self.finished = true;
+                    if let Some(e) = self.end_error() {
+                        self.out.queue.clear();
+                        return Some(Err(e));
+                    }
+                    self.parser.finish(&mut self.out);
                     continue;
                 }
                 Ok(Some(line)) => line,
@@ -212,7 +243,11 @@ impl<P: RowParser> EventSource for LineReader<P> {
             let mark = self.out.queue.len();
             if let Err(e) = self.parser.parse_row(line, &mut self.out) {
                 self.out.queue.truncate(mark);
-                let err = ReplayError::new(self.src.name(), self.src.line_no(), e.message);
+                let mut message = e.message;
+                if self.out.stats.rows == 1 {
+                    message.push_str(&super::sniff::hint(line, self.format));
+                }
+                let err = ReplayError::new(self.src.name(), self.src.line_no(), message);
                 if self.policy.skip_bad_rows && !e.fatal {
                     self.out.stats.bad_rows_skipped += 1;
                     if self.out.stats.first_bad_row.is_none() {

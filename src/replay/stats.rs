@@ -6,6 +6,7 @@
 //! Must not: hold events or decide anything; readers and the driver do.
 
 use super::event::{MarketEvent, PayloadKind};
+use super::symbols::SymbolId;
 use super::ReplayError;
 use std::fmt;
 
@@ -44,8 +45,14 @@ impl EventCounts {
 pub struct ReplayStats {
     /// Non-empty lines read, headers included.
     pub rows: u64,
+    /// Rows that parsed, per symbol id (index: [`crate::replay::SymbolId`]).
+    pub rows_by_symbol: Vec<u64>,
     /// Events yielded, per kind.
     pub events: EventCounts,
+    /// What the file holds and how that was decided, where the reader had
+    /// to decide (Tardis: `liquidations (file name)`); merged counters keep
+    /// the first file's.
+    pub data_kind: Option<String>,
     /// Rows that did not parse and were skipped (`skip_bad_rows`).
     pub bad_rows_skipped: u64,
     /// The first skipped row's error, for the report.
@@ -83,6 +90,15 @@ impl ReplayStats {
     /// Adds the counters of `o` into `self` (for merged streams).
     pub fn merge(&mut self, o: &ReplayStats) {
         self.rows += o.rows;
+        if self.data_kind.is_none() {
+            self.data_kind.clone_from(&o.data_kind);
+        }
+        if self.rows_by_symbol.len() < o.rows_by_symbol.len() {
+            self.rows_by_symbol.resize(o.rows_by_symbol.len(), 0);
+        }
+        for (a, b) in self.rows_by_symbol.iter_mut().zip(&o.rows_by_symbol) {
+            *a += b;
+        }
         self.events.merge(&o.events);
         self.bad_rows_skipped += o.bad_rows_skipped;
         if self.first_bad_row.is_none() {
@@ -97,6 +113,22 @@ impl ReplayStats {
         self.out_of_order += o.out_of_order;
         self.exchange_ts_regressions += o.exchange_ts_regressions;
         self.crossed += o.crossed;
+    }
+
+    /// Counts one row of `symbol`.
+    #[inline]
+    pub fn count_symbol_row(&mut self, symbol: SymbolId) {
+        if symbol == super::symbols::UNATTRIBUTED {
+            return;
+        }
+        let i = symbol as usize;
+        match self.rows_by_symbol.get_mut(i) {
+            Some(n) => *n += 1,
+            None => {
+                self.rows_by_symbol.resize(i + 1, 0);
+                self.rows_by_symbol[i] = 1;
+            }
+        }
     }
 
     /// Counts one yielded event.

@@ -1,10 +1,20 @@
-//! Binance futures raw websocket captures (USD-M and COIN-M), one record
-//! per line as `<local_recv_ns> <json>`: depth diffs kept in sync with the
-//! REST snapshots (see `sync`), trades, book tickers, mark price updates
-//! and liquidation orders (`forceOrder`). Both the combined-stream wrapper
-//! `{"stream":..,"data":{..}}` and bare payloads are read.
+//! Binance futures websocket captures (USD-M and COIN-M), one message per
+//! line: `<local_recv_time> <json>` as hftbacktest's collector writes them
+//! (the receive time in ns, µs or ms, told apart by its size), or the raw
+//! JSON alone as most home-made collectors write it. Both the
+//! combined-stream wrapper `{"stream":..,"data":{..}}` and bare payloads
+//! are read: depth diffs kept in sync with the REST snapshots (see `sync`),
+//! trades, book tickers, mark price updates and liquidation orders
+//! (`forceOrder`).
 //!
-//! Owns: the mapping from each Binance message to events.
+//! Owns: the mapping from each Binance message to events, and the symbol
+//! of each: `s` (`symbol` in a COIN-M REST snapshot, `o.s` in a
+//! `forceOrder`). Depth diffs and REST snapshots leave the reader as
+//! marked runs of level updates ([`Payload::DepthDiff`],
+//! [`Payload::DepthSnapshot`]); the depth synchroniser (`synced`), which
+//! sits after the files are merged so that a capture split over several
+//! files stays one chain of diffs, turns them into a book. A USD-M REST
+//! snapshot names no symbol and leaves the reader unattributed.
 //! Must not: reorder lines (file order is kept) or repair gaps.
 //!
 //! Times: the exchange time is `T` (transaction or trade time) where the
@@ -16,13 +26,16 @@
 
 mod msg;
 mod sync;
+mod synced;
 
 use super::error::RowError;
 use super::event::{Payload, PriceQty};
 use super::json::split_capture_line;
 use super::reader::{Out, RowParser};
+use super::symbols::{SymbolCache, Symbols, UNATTRIBUTED};
+use crate::types::Side;
 use msg::{Kind, Msg};
-use sync::{DepthSync, Diff};
+pub(crate) use synced::DepthSynced;
 
 /// ms to ns.
 const MS: i64 = 1_000_000;
@@ -35,22 +48,41 @@ fn ms(v: i64, what: &str) -> Result<i64, RowError> {
 
 /// The row parser for one Binance capture file.
 pub(crate) struct BinanceParser {
-    sync: DepthSync,
-    diff: Diff,
+    symbols: SymbolCache,
     bids: Vec<PriceQty>,
     asks: Vec<PriceQty>,
 }
 
 impl BinanceParser {
-    /// A parser that buffers at most `max_buffered_diffs` diffs while
-    /// waiting for a snapshot.
-    pub fn new(max_buffered_diffs: usize) -> BinanceParser {
+    /// A parser naming symbols in `symbols`.
+    pub fn new(symbols: Symbols) -> BinanceParser {
         BinanceParser {
-            sync: DepthSync::new(max_buffered_diffs),
-            diff: Diff::default(),
+            symbols: SymbolCache::new(symbols),
             bids: Vec::new(),
             asks: Vec::new(),
         }
+    }
+
+    /// The levels just parsed, bids then asks, as level updates.
+    fn push_levels(&self, ts: i64, local: Option<i64>, out: &mut Out) {
+        for (side, levels) in [(Side::Buy, &self.bids), (Side::Sell, &self.asks)] {
+            for l in levels {
+                out.push(
+                    ts,
+                    local,
+                    Payload::BookLevel {
+                        side,
+                        price: l.price,
+                        qty: l.qty,
+                    },
+                );
+            }
+        }
+    }
+
+    fn level_count(&self) -> Result<u32, RowError> {
+        u32::try_from(self.bids.len() + self.asks.len())
+            .map_err(|_| RowError::row("too many levels in one message"))
     }
 }
 
@@ -60,7 +92,12 @@ impl RowParser for BinanceParser {
         self.bids.clear();
         self.asks.clear();
         let m = Msg::parse(json, &mut self.bids, &mut self.asks)?;
-        let kind = match m.kind()? {
+        let kind = m.kind()?;
+        let named = m.symbol().map(|s| self.symbols.id(b"binance", s));
+        if let Some(s) = named {
+            out.symbol = s;
+        }
+        let kind = match kind {
             Some(k) => k,
             None => {
                 out.stats.rows_ignored += 1;
@@ -72,25 +109,34 @@ impl RowParser for BinanceParser {
                 return Ok(());
             }
         };
+        if kind != Kind::Snapshot && named.is_none() {
+            return Err(RowError::row("message has no symbol (`s`)"));
+        }
         match kind {
             Kind::Depth => {
                 let ts = ms(m.need_time()?, "T")?;
-                self.diff.exchange_ts = ts;
-                self.diff.local_ts = local;
-                self.diff.first = m.need_int(m.first_id, "U")?;
-                self.diff.last = m.need_int(m.last_id, "u")?;
-                self.diff.prev = m.prev_id;
-                std::mem::swap(&mut self.diff.bids, &mut self.bids);
-                std::mem::swap(&mut self.diff.asks, &mut self.asks);
+                let payload = Payload::DepthDiff {
+                    first: m.need_int(m.first_id, "U")?,
+                    last: m.need_int(m.last_id, "u")?,
+                    prev: m.prev_id,
+                    levels: self.level_count()?,
+                };
                 out.row_time(ts, local);
-                self.sync.on_diff(&self.diff, out);
+                out.push(ts, local, payload);
+                self.push_levels(ts, local, out);
             }
             Kind::Snapshot => {
                 let ts = ms(m.need_time()?, "T")?;
-                let id = m.need_int(m.last_update_id, "lastUpdateId")?;
+                let payload = Payload::DepthSnapshot {
+                    last_update_id: m.need_int(m.last_update_id, "lastUpdateId")?,
+                    levels: self.level_count()?,
+                };
+                if named.is_none() {
+                    out.symbol = UNATTRIBUTED;
+                }
                 out.row_time(ts, local);
-                self.sync
-                    .on_snapshot(id, ts, local, &self.bids, &self.asks, out);
+                out.push(ts, local, payload);
+                self.push_levels(ts, local, out);
             }
             Kind::Trade => {
                 let ts = ms(m.need_time()?, "T")?;

@@ -26,6 +26,7 @@ pub(super) enum Kind {
 /// The `o` object of a `forceOrder` event.
 #[derive(Default, Debug)]
 pub(super) struct Order<'a> {
+    pub symbol: Option<&'a [u8]>,
     side: Option<&'a [u8]>,
     qty: Option<&'a [u8]>,
     price: Option<&'a [u8]>,
@@ -38,6 +39,8 @@ pub(super) struct Order<'a> {
 #[derive(Default, Debug)]
 pub(super) struct Msg<'a> {
     event: Option<&'a [u8]>,
+    /// `s` (every stream) or `symbol` (COIN-M REST snapshot).
+    pub symbol: Option<&'a [u8]>,
     pub event_time: Option<i64>,
     pub trade_time: Option<i64>,
     pub first_id: Option<i64>,
@@ -96,6 +99,7 @@ fn order<'a>(j: &mut Json<'a>) -> JResult<Order<'a>> {
     let mut o = Order::default();
     j.object(|j, k| {
         match k {
+            b"s" => o.symbol = Some(j.string()?),
             b"S" => o.side = Some(j.string()?),
             b"q" => o.qty = Some(j.string()?),
             b"p" => o.price = Some(j.string()?),
@@ -192,6 +196,13 @@ impl<'a> Msg<'a> {
                 ))
             }
         })
+    }
+
+    /// The symbol the message names (`s`, `symbol`, or a forceOrder's
+    /// `o.s`).
+    pub fn symbol(&self) -> Option<&'a [u8]> {
+        self.symbol
+            .or_else(|| self.order.as_ref().and_then(|o| o.symbol))
     }
 
     /// `T`, else `E`.
@@ -313,6 +324,7 @@ fn field_one<'a>(
 ) -> JResult<()> {
     match k {
         b"e" => m.event = Some(j.string()?),
+        b"s" | b"symbol" => m.symbol = str_or_skip(j)?,
         b"E" => m.event_time = Some(j.int()?),
         b"T" => m.trade_time = Some(j.int()?),
         b"U" => m.first_id = Some(j.int()?),

@@ -91,6 +91,15 @@ impl DepthSync {
         }
     }
 
+    /// True when this symbol waits for a snapshot and its waiting diffs
+    /// cover update id `id` (a snapshot with that `lastUpdateId` can
+    /// start its book).
+    pub fn bridges(&self, id: i64) -> bool {
+        !matches!(self.state, State::Synced { .. })
+            && self.buffer.front().is_some_and(|d| d.first <= id)
+            && self.buffer.back().is_some_and(|d| d.last >= id)
+    }
+
     /// True when the book is in sync (levels are being emitted).
     #[allow(dead_code)]
     pub fn is_synced(&self) -> bool {

@@ -14,6 +14,7 @@ use crate::replay::event::Payload;
 use crate::replay::fields::{field_i64, show, Fields};
 use crate::replay::num::parse_seconds_ns;
 use crate::replay::reader::{Out, RowParser};
+use crate::replay::symbols::SymbolId;
 use crate::types::{Decimal, Side};
 
 /// One message row, in LOBSTER's raw integer units.
@@ -155,14 +156,17 @@ fn parse_with(f: &mut Fields, line: &[u8]) -> Result<LobsterMessage, RowError> {
 pub(crate) struct MessageParser {
     fields: Fields,
     day_start_ns: i64,
+    symbol: SymbolId,
 }
 
 impl MessageParser {
-    /// A parser adding `day_start_ns` to every time.
-    pub fn new(day_start_ns: i64) -> MessageParser {
+    /// A parser adding `day_start_ns` to every time (see
+    /// [`super::clock`]), its events of `symbol`.
+    pub fn new(day_start_ns: i64, symbol: SymbolId) -> MessageParser {
         MessageParser {
             fields: Fields::default(),
             day_start_ns,
+            symbol,
         }
     }
 }
@@ -174,6 +178,7 @@ impl RowParser for MessageParser {
             .time_ns
             .checked_add(self.day_start_ns)
             .ok_or_else(|| RowError::row("time out of range"))?;
+        out.symbol = self.symbol;
         out.row_time(ts, None);
         out.push(ts, None, m.payload());
         Ok(())

@@ -10,6 +10,7 @@
 //! seeding rule.
 //! Must not: keep an order book (the L3 replay does).
 
+pub mod clock;
 mod message;
 mod orderbook;
 mod seed;
@@ -29,8 +30,34 @@ pub fn price(raw: i64) -> Decimal {
     Decimal::new(raw as i128, PRICE_SCALE)
 }
 
-/// True when a line of a LOBSTER file looks like a message row (6 fields)
-/// rather than an orderbook row (a multiple of 4 fields).
+/// The two files LOBSTER writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LobsterFile {
+    /// The message file: 6 fields a row.
+    Messages,
+    /// The orderbook file: 4 fields per level.
+    Orderbook,
+}
+
+/// Which LOBSTER file a row comes from: 6 numeric fields a message, a
+/// multiple of 4 an orderbook row; `None` when it is neither.
+pub fn line_kind(line: &[u8]) -> Option<LobsterFile> {
+    let mut n = 0;
+    for f in line.split(|&c| c == b',') {
+        let digits = f.strip_prefix(b"-").unwrap_or(f);
+        if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+            return None;
+        }
+        n += 1;
+    }
+    match n {
+        6 => Some(LobsterFile::Messages),
+        n if n % 4 == 0 => Some(LobsterFile::Orderbook),
+        _ => None,
+    }
+}
+
+/// True when a line of a LOBSTER file looks like a message row.
 pub fn is_message_line(line: &[u8]) -> bool {
-    line.iter().filter(|&&c| c == b',').count() == 5
+    line_kind(line) == Some(LobsterFile::Messages)
 }

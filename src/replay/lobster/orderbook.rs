@@ -74,17 +74,19 @@ fn parse_with(f: &mut Fields, line: &[u8], row: &mut BookRow) -> Result<(), RowE
     Ok(())
 }
 
-/// Streams the rows of an orderbook file, one reused row at a time.
+/// Streams the rows of an orderbook file, one reused row at a time. Every
+/// row must carry as many levels as the first.
 pub struct OrderbookReader {
     src: LineSource,
     fields: Fields,
     row: BookRow,
+    depth: Option<usize>,
 }
 
 impl OrderbookReader {
     /// Opens an orderbook file (plain or gzip).
     pub fn open(path: &Path) -> Result<OrderbookReader, ReplayError> {
-        Ok(OrderbookReader::from_source(LineSource::open(path)?))
+        Ok(OrderbookReader::from_source(LineSource::open(path, None)?))
     }
 
     /// Reads from an already opened source.
@@ -93,7 +95,13 @@ impl OrderbookReader {
             src,
             fields: Fields::default(),
             row: BookRow::default(),
+            depth: None,
         }
+    }
+
+    /// The file's name.
+    pub fn name(&self) -> &std::sync::Arc<str> {
+        self.src.name()
     }
 
     /// The 1-based number of the row last returned.
@@ -103,12 +111,27 @@ impl OrderbookReader {
 
     /// The next row; `None` at the end. Errors name file and line.
     pub fn next_row(&mut self) -> Option<Result<&BookRow, ReplayError>> {
-        let line = match self.src.next_line() {
-            Err(e) => return Some(Err(e)),
-            Ok(None) => return None,
-            Ok(Some(l)) => l,
+        let line = loop {
+            match self.src.next_line() {
+                Err(e) => return Some(Err(e)),
+                Ok(None) => return None,
+                Ok(Some(l)) if l.iter().all(u8::is_ascii_whitespace) => continue,
+                Ok(Some(l)) => break l,
+            }
         };
-        match parse_with(&mut self.fields, line, &mut self.row) {
+        let parsed = parse_with(&mut self.fields, line, &mut self.row).and_then(|()| {
+            let depth = *self.depth.get_or_insert(self.row.depth);
+            if self.row.depth == depth {
+                Ok(())
+            } else {
+                Err(RowError::row(format!(
+                    "expected {} fields ({depth} levels, as row 1), found {}",
+                    4 * depth,
+                    4 * self.row.depth
+                )))
+            }
+        });
+        match parsed {
             Ok(()) => Some(Ok(&self.row)),
             Err(e) => Some(Err(ReplayError::new(
                 self.src.name(),

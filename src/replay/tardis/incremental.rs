@@ -3,7 +3,8 @@
 //! a fresh snapshot: `BookClear` before its first row, `SnapshotEnd` when
 //! the first update row (or the end of the file) follows it.
 //!
-//! Owns: the snapshot-run state of one file.
+//! Owns: the snapshot-run state of each symbol of one file (a grouped
+//! file interleaves several symbols' runs).
 //! Must not: check book consistency (see `CrossCheck`).
 
 use super::{check_width, need, TimeCols};
@@ -11,7 +12,15 @@ use crate::replay::error::RowError;
 use crate::replay::event::Payload;
 use crate::replay::fields::{field_nonneg, show, Fields};
 use crate::replay::reader::Out;
+use crate::replay::symbols::PerSymbol;
 use crate::types::Side;
+
+/// Where one symbol's snapshot run stands.
+#[derive(Debug, Default)]
+struct Run {
+    in_snapshot: bool,
+    last: (i64, Option<i64>),
+}
 
 /// Parser state for `incremental_book_L2`.
 pub(super) struct Incremental {
@@ -21,8 +30,7 @@ pub(super) struct Incremental {
     price: usize,
     amount: usize,
     width: usize,
-    in_snapshot: bool,
-    last: (i64, Option<i64>),
+    runs: PerSymbol<Run>,
 }
 
 impl Incremental {
@@ -34,8 +42,7 @@ impl Incremental {
             price: need(h, "price")?,
             amount: need(h, "amount")?,
             width: h.len(),
-            in_snapshot: false,
-            last: (0, None),
+            runs: PerSymbol::default(),
         })
     }
 
@@ -67,23 +74,27 @@ impl Incremental {
         let qty = field_nonneg(f.get(line, self.amount), "amount")?;
         // The row is valid: commit.
         out.row_time(ts, Some(local));
-        if snap && !self.in_snapshot {
+        let run = self.runs.get(out.symbol);
+        if snap && !run.in_snapshot {
             out.push(ts, Some(local), Payload::BookClear);
             out.stats.snapshots += 1;
-            self.in_snapshot = true;
-        } else if !snap && self.in_snapshot {
-            out.push(self.last.0, self.last.1, Payload::SnapshotEnd);
-            self.in_snapshot = false;
+            run.in_snapshot = true;
+        } else if !snap && run.in_snapshot {
+            out.push(run.last.0, run.last.1, Payload::SnapshotEnd);
+            run.in_snapshot = false;
         }
         out.push(ts, Some(local), Payload::BookLevel { side, price, qty });
-        self.last = (ts, Some(local));
+        run.last = (ts, Some(local));
         Ok(())
     }
 
     pub fn finish(&mut self, out: &mut Out) {
-        if self.in_snapshot {
-            out.push(self.last.0, self.last.1, Payload::SnapshotEnd);
-            self.in_snapshot = false;
+        for (sym, run) in self.runs.iter_mut() {
+            if run.in_snapshot {
+                out.symbol = sym;
+                out.push(run.last.0, run.last.1, Payload::SnapshotEnd);
+                run.in_snapshot = false;
+            }
         }
     }
 }

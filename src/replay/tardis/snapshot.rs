@@ -11,6 +11,7 @@ use crate::replay::error::RowError;
 use crate::replay::fields::{field_nonneg, Fields};
 use crate::replay::reader::Out;
 use crate::replay::snapshot_diff::SnapshotDiffer;
+use crate::replay::symbols::PerSymbol;
 use crate::types::Side;
 
 /// Parser state for `book_snapshot_N`.
@@ -19,7 +20,8 @@ pub(super) struct Snapshot {
     /// (side, price column, amount column) for every level in the header.
     levels: Vec<(Side, usize, usize)>,
     width: usize,
-    differ: SnapshotDiffer,
+    /// The previous snapshot of each symbol.
+    differ: PerSymbol<SnapshotDiffer>,
 }
 
 fn parse_level_col(name: &[u8]) -> Option<(Side, usize, bool)> {
@@ -65,14 +67,15 @@ impl Snapshot {
             t,
             levels,
             width: h.len(),
-            differ: SnapshotDiffer::default(),
+            differ: PerSymbol::default(),
         })
     }
 
     pub fn row(&mut self, f: &Fields, line: &[u8], out: &mut Out) -> Result<(), RowError> {
         check_width(f, self.width)?;
         let (ts, local) = self.t.read(f, line)?;
-        self.differ.begin();
+        let differ = self.differ.get(out.symbol);
+        differ.begin();
         for &(side, pc, ac) in &self.levels {
             let (p, a) = (f.get(line, pc), f.get(line, ac));
             if p.is_empty() && a.is_empty() {
@@ -80,9 +83,9 @@ impl Snapshot {
             }
             let price = field_nonneg(p, "price")?;
             let qty = field_nonneg(a, "amount")?;
-            self.differ.push(side, price, qty);
+            differ.push(side, price, qty);
         }
-        self.differ.commit(ts, Some(local), out)?;
+        differ.commit(ts, Some(local), out)?;
         out.row_time(ts, Some(local));
         Ok(())
     }
