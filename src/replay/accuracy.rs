@@ -171,7 +171,7 @@ impl<T> RowSample<T> {
 
     /// Offers one item.
     pub fn offer(&mut self, item: T) {
-        if self.seen % self.every == 0 {
+        if self.seen.is_multiple_of(self.every) {
             self.items.push(item);
             if self.items.len() > self.cap {
                 let mut i = 0;

@@ -38,7 +38,7 @@ pub fn guess(line: &[u8]) -> Option<&'static str> {
         let f = f.trim().trim_start_matches('-');
         !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit() || c == b'.')
     });
-    if numeric && (fields.len() == 6 || fields.len() % 4 == 0) {
+    if numeric && (fields.len() == 6 || fields.len().is_multiple_of(4)) {
         return Some("lobster");
     }
     None
