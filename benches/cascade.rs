@@ -18,10 +18,13 @@ use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use cascade::command::{
+    Command, MarginMode, OrderCommand, OrderType, SelfTradePrevention, TimeInForce, TriggerSource,
+};
 use cascade::event::{Event, EventSink, NullSink};
 use cascade::instrument::Instrument;
 use cascade::liquidation::Engine;
-use cascade::script::{parse_line, Command, MarginMode};
+use cascade::script::parse_line;
 use cascade::types::Decimal;
 use criterion::{criterion_group, Criterion};
 
@@ -74,19 +77,19 @@ fn world(accounts: u64) -> (Engine, u64) {
     for k in 1..=20_000i64 {
         let price = Decimal::new((60_000 - k) as i128, 0);
         let size_lots = 300 + k / 2;
-        let cmd = Command::Order(cascade::script::OrderCommand {
+        let cmd = Command::Order(OrderCommand {
             account: 0,
             id,
             symbol: "BTCUSDT".into(),
             side: cascade::types::Side::Buy,
-            order_type: cascade::script::OrderType::Limit,
+            order_type: OrderType::Limit,
             qty: Decimal::new(size_lots as i128, 3),
             price: Some(price),
             trigger: None,
-            tif: cascade::script::Tif::Gtc,
+            tif: TimeInForce::Gtc,
             reduce_only: false,
-            stp: cascade::script::Stp::None,
-            trigger_by: cascade::script::TriggerBy::Mark,
+            stp: SelfTradePrevention::None,
+            trigger_by: TriggerSource::Mark,
         });
         e.apply(&cmd, &mut sink).unwrap();
         id += 1;

@@ -9,7 +9,7 @@
 //! Must not: hold any state that changes while the engine runs (marks,
 //! positions, orders live elsewhere).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::types::{div_round_half_away, Decimal, DecimalError, Money, Price, Qty, Rate};
 use crate::types::{MONEY_DECIMALS, RATE_DECIMALS};
@@ -71,7 +71,7 @@ pub struct Tier {
 }
 
 /// How the mark price is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MarkPolicy {
     /// The last trade price.
@@ -88,7 +88,7 @@ pub enum MarkPolicy {
 }
 
 /// Full or partial liquidation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LiquidationMode {
     /// Close the whole position.
@@ -110,7 +110,7 @@ pub enum PriceLimit {
 }
 
 /// Who takes what the book cannot absorb within the price limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Backstop {
     /// The insurance fund takes the position over at the bankruptcy price
@@ -479,12 +479,16 @@ fn derive_tiers(specs: &[TierSpec]) -> Result<Vec<Tier>, InstrumentError> {
     Ok(tiers)
 }
 
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 /// One tier as written in a script or config.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TierSpec {
     /// Upper notional bound (decimal string); omitted on the last tier.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notional_max: Option<String>,
     /// Maintenance margin rate.
     pub mmr: String,
@@ -493,7 +497,7 @@ pub struct TierSpec {
 }
 
 /// The `mark` field of an instrument.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MarkSpec {
     /// The policy.
@@ -501,23 +505,23 @@ pub struct MarkSpec {
 }
 
 /// The `liquidation` field of an instrument.
-#[derive(Clone, Debug, Deserialize, Default, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LiquidationSpec {
     /// `full` or `partial`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub mode: LiquidationMode,
     /// Decimal string in (0, 1].
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_fraction: Option<String>,
     /// `bankruptcy`, `none` or a band such as `"0.05"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_limit: Option<String>,
     /// `insurance` or `adl`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub backstop: Backstop,
     /// Whether auto-deleveraging is allowed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adl: Option<bool>,
 }
 
@@ -556,14 +560,14 @@ impl LiquidationSpec {
 }
 
 /// The `breaker` field of an instrument (an extension of the spec).
-#[derive(Clone, Debug, Deserialize, Default, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BreakerSpec {
     /// Fraction of mark move within one cascade that halts the instrument.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halt_move: Option<String>,
     /// Most liquidation notional per cascade step.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_notional_cap: Option<String>,
 }
 
@@ -602,7 +606,7 @@ impl BreakerSpec {
 
 /// An instrument as written in a script (`cmd: instrument`) or a stress
 /// config: every number a decimal string.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct InstrumentSpec {
     /// Symbol.
@@ -616,28 +620,28 @@ pub struct InstrumentSpec {
     /// Margin tiers.
     pub tiers: Vec<TierSpec>,
     /// Quote units per contract (inverse only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_size: Option<String>,
     /// Liquidation fee rate.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liquidation_fee: Option<String>,
     /// Taker fee rate.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taker_fee: Option<String>,
     /// Maker fee rate.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maker_fee: Option<String>,
     /// Mark-price policy.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<MarkSpec>,
     /// Order price band around the mark.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_band: Option<String>,
     /// Liquidation policy.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liquidation: Option<LiquidationSpec>,
     /// Circuit breakers (extension).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaker: Option<BreakerSpec>,
 }
 

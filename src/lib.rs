@@ -4,12 +4,14 @@
 //! checker ([`margin`]): each fill reprices the mark, the mark puts accounts
 //! under maintenance margin, their liquidation orders walk the book, and
 //! every round of that feedback loop is measured ([`liquidation`]).
-//! Scenario scripts ([`script`]), historical replays ([`replay`]) and
-//! stress sweeps ([`stress`]) all drive the same engine; what it emits
-//! ([`event`]) flows one way into sinks and reports ([`report`]).
+//! Every input is a [`command::Command`]: scenario scripts ([`script`]),
+//! historical replays ([`replay`]) and stress sweeps ([`stress`]) all
+//! drive the same engine; what it emits ([`event`]) flows one way into
+//! sinks and reports ([`report`]).
 #![warn(missing_docs)]
 
 pub mod book;
+pub mod command;
 pub mod event;
 pub mod instrument;
 pub mod lines;

@@ -1,238 +1,19 @@
 //! The scenario script format of `spec/scenario.md`: one JSON command per
-//! line, parsed into `Command`s, and the runner behind `cascade sim`.
+//! line, parsed into [`Command`]s, and the runner behind `cascade sim`.
 //!
-//! Owns: the command types as written (decimal strings parsed exactly into
-//! `Decimal`, not yet into ticks or lots: that needs the instrument, which
-//! is the engine's job), line handling (blank and `#` lines skipped), and
-//! turning bad lines into `error` events with their line number.
+//! Owns: line handling (bytes, a byte-order mark, blank and `#` lines
+//! skipped, bounded line length), parsing a line into a command (the
+//! command types themselves are `crate::command`'s), and turning bad lines
+//! into `error` events with their line number.
 //!
-//! Must not: interpret a command. The engine does.
+//! Must not: define or interpret a command (`command` and the engine do).
 
 use std::io::BufRead;
 
-use serde::Deserialize;
-
+use crate::command::Command;
 use crate::event::{Event, EventSink};
-use crate::instrument::InstrumentSpec;
 use crate::lines::BoundedLines;
 use crate::liquidation::Engine;
-use crate::types::{AccountId, Decimal, OrderId, Side};
-
-/// Margin mode of an account.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MarginMode {
-    /// One pool of collateral for all positions (default).
-    #[default]
-    Cross,
-    /// Each position has its own margin.
-    Isolated,
-}
-
-/// Order type as written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderType {
-    /// Limit order (needs `price`).
-    Limit,
-    /// Market order.
-    Market,
-    /// Stop-market (needs `trigger`).
-    StopMarket,
-    /// Stop-limit (needs `trigger` and `price`).
-    StopLimit,
-}
-
-/// Time in force as written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tif {
-    /// Good till canceled (default).
-    #[default]
-    Gtc,
-    /// Immediate or cancel.
-    Ioc,
-    /// Fill or kill.
-    Fok,
-    /// Post only.
-    PostOnly,
-}
-
-/// Self-trade prevention as written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stp {
-    /// Allowed (default).
-    #[default]
-    None,
-    /// Cancel the incoming order.
-    CancelTaker,
-    /// Cancel the resting order.
-    CancelMaker,
-    /// Cancel both.
-    CancelBoth,
-    /// Decrement both.
-    Decrement,
-}
-
-/// What a stop order watches, as written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TriggerBy {
-    /// The mark price (default).
-    #[default]
-    Mark,
-    /// The last trade price.
-    Last,
-}
-
-/// The `order` command.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderCommand {
-    /// Owner.
-    pub account: AccountId,
-    /// Order id.
-    pub id: OrderId,
-    /// Instrument symbol.
-    pub symbol: String,
-    /// Buy or sell.
-    pub side: Side,
-    /// Order type.
-    #[serde(rename = "type")]
-    pub order_type: OrderType,
-    /// Quantity.
-    pub qty: Decimal,
-    /// Limit price (limit types).
-    #[serde(default)]
-    pub price: Option<Decimal>,
-    /// Trigger price (stop types).
-    #[serde(default)]
-    pub trigger: Option<Decimal>,
-    /// Time in force.
-    #[serde(default)]
-    pub tif: Tif,
-    /// Reduce only.
-    #[serde(default)]
-    pub reduce_only: bool,
-    /// Self-trade prevention.
-    #[serde(default)]
-    pub stp: Stp,
-    /// Trigger source of stop orders.
-    #[serde(default)]
-    pub trigger_by: TriggerBy,
-}
-
-/// One script command.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Command {
-    /// Define an instrument.
-    Instrument(InstrumentSpec),
-    /// Create an account.
-    Account {
-        /// Account id.
-        id: AccountId,
-        /// Initial collateral.
-        deposit: Decimal,
-        /// Margin mode.
-        #[serde(default)]
-        mode: MarginMode,
-    },
-    /// Add (or withdraw) collateral.
-    Deposit {
-        /// Account id.
-        account: AccountId,
-        /// Amount (negative: withdrawal).
-        amount: Decimal,
-    },
-    /// Add to an insurance fund.
-    Insurance {
-        /// Amount.
-        amount: Decimal,
-        /// The instrument's own fund; the shared fund when absent.
-        #[serde(default)]
-        symbol: Option<String>,
-    },
-    /// Give an account a position against the street (test setup).
-    Position {
-        /// Account id.
-        account: AccountId,
-        /// Instrument.
-        symbol: String,
-        /// Signed quantity.
-        qty: Decimal,
-        /// Entry price.
-        entry: Decimal,
-        /// Isolated margin.
-        #[serde(default)]
-        margin: Option<Decimal>,
-    },
-    /// Submit an order.
-    Order(OrderCommand),
-    /// Cancel an order.
-    Cancel {
-        /// Order id.
-        id: OrderId,
-    },
-    /// Amend an order.
-    Modify {
-        /// Order id.
-        id: OrderId,
-        /// New price.
-        #[serde(default)]
-        price: Option<Decimal>,
-        /// New total quantity.
-        #[serde(default)]
-        qty: Option<Decimal>,
-    },
-    /// Set the index price.
-    Index {
-        /// Instrument.
-        symbol: String,
-        /// Price.
-        price: Decimal,
-    },
-    /// Force the mark price.
-    Mark {
-        /// Instrument.
-        symbol: String,
-        /// Price.
-        price: Decimal,
-    },
-    /// Settle one funding payment.
-    Funding {
-        /// Instrument.
-        symbol: String,
-        /// Rate (longs pay shorts when positive).
-        rate: Decimal,
-    },
-    /// Emit an `account` event.
-    Query {
-        /// Account id.
-        account: AccountId,
-    },
-    /// Emit a `funds` event.
-    Funds {},
-    /// Emit a `book` event.
-    Book {
-        /// Instrument.
-        symbol: String,
-        /// Levels per side (default 10).
-        #[serde(default)]
-        depth: Option<usize>,
-    },
-    /// Stop matching.
-    Halt {
-        /// Instrument.
-        symbol: String,
-    },
-    /// Restart matching.
-    Resume {
-        /// Instrument.
-        symbol: String,
-    },
-}
 
 /// Parses one script line: `Ok(None)` for blank and `#` lines.
 pub fn parse_line(line: &str) -> Result<Option<Command>, String> {
@@ -339,6 +120,8 @@ pub fn run_script<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::{OrderType, TimeInForce, TriggerSource};
+    use crate::types::{Decimal, Side};
 
     #[test]
     fn parses_the_spec_example() {
@@ -350,8 +133,8 @@ mod tests {
                 assert_eq!(o.side, Side::Sell);
                 assert_eq!(o.order_type, OrderType::Limit);
                 assert_eq!(o.price, Some(Decimal::parse("100").unwrap()));
-                assert_eq!(o.tif, Tif::Gtc);
-                assert_eq!(o.trigger_by, TriggerBy::Mark);
+                assert_eq!(o.tif, TimeInForce::Gtc);
+                assert_eq!(o.trigger_by, TriggerSource::Mark);
             }
             other => panic!("wrong command {other:?}"),
         }

@@ -48,7 +48,9 @@ pub struct Money(pub i128);
 pub struct Rate(pub i64);
 
 /// Side of an order or of a fill's aggressor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Buy (bid).
@@ -453,6 +455,21 @@ impl<'de> serde::Deserialize<'de> for Decimal {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+impl Decimal {
+    /// The exact number as text, every decimal place kept (where
+    /// `Display` rounds to 8): parsing it gives back the same `Decimal`.
+    pub fn written(self) -> String {
+        format_fixed(self.mantissa, self.scale)
+    }
+}
+
+impl serde::Serialize for Decimal {
+    /// A decimal string, as written ([`Decimal::written`]).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.written())
     }
 }
 

@@ -6,11 +6,12 @@
 //! mark already set, accounts under maintenance are liquidated after the
 //! population is in, and the engine's invariants hold.
 
+use cascade::command::Command;
 use cascade::event::{CollectSink, JsonLinesSink, NullSink};
 use cascade::liquidation::fuzzing::decode;
 use cascade::liquidation::{Engine, EngineError, NewAccount, NewPosition};
 use cascade::margin::MarginMode;
-use cascade::script::{parse_line, Command, MarginMode as ScriptMode};
+use cascade::script::parse_line;
 use cascade::types::Money;
 use proptest::prelude::*;
 use smallvec::SmallVec;
@@ -24,10 +25,7 @@ fn rows(engine: &Engine, cmds: &[Command]) -> Vec<NewAccount> {
             Command::Account { id, deposit, mode } => out.push(NewAccount {
                 id: *id,
                 deposit: Money::from_decimal(*deposit).unwrap(),
-                mode: match mode {
-                    ScriptMode::Cross => MarginMode::Cross,
-                    ScriptMode::Isolated => MarginMode::Isolated,
-                },
+                mode: *mode,
                 positions: SmallVec::new(),
             }),
             Command::Position {

@@ -10,14 +10,14 @@
 //! the unit at every `funds` event. The same script gives byte-identical
 //! output twice.
 
+use cascade::command::Command;
 use cascade::event::JsonLinesSink;
 use cascade::liquidation::audit::audit_commands;
 use cascade::liquidation::fuzzing::{check_script, decode};
 use cascade::liquidation::Engine;
-use cascade::script::Command;
 use proptest::prelude::*;
 
-fn render(cmds: &[cascade::script::Command]) -> Vec<u8> {
+fn render(cmds: &[Command]) -> Vec<u8> {
     let mut engine = Engine::new();
     let mut sink = JsonLinesSink::new(Vec::new());
     for c in cmds {

@@ -5,12 +5,17 @@
 //! engine's business. The book sees an order as an id, an owner, a side,
 //! a quantity and an optional limit price.
 
+use serde::{Deserialize, Serialize};
+
 use crate::types::{AccountId, OrderId, Price, Qty, Side};
 
-/// Time in force of a limit order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Time in force of a limit order (serde: `gtc`, `ioc`, `fok`,
+/// `post_only`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TimeInForce {
     /// Good till canceled: the remainder rests.
+    #[default]
     Gtc,
     /// Immediate or cancel: the remainder is canceled (`CancelReason::Ioc`).
     Ioc,
@@ -22,8 +27,10 @@ pub enum TimeInForce {
 }
 
 /// Self-trade prevention mode of the incoming (taker) order; it applies
-/// when the taker meets a resting order of the same account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+/// when the taker meets a resting order of the same account (serde: `none`,
+/// `cancel_taker`, `cancel_maker`, `cancel_both`, `decrement`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SelfTradePrevention {
     /// Self trades are allowed.
     #[default]
@@ -59,12 +66,14 @@ pub struct OrderRequest {
     pub stp: SelfTradePrevention,
 }
 
-/// Which price a stop order watches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which price a stop order watches (serde: `mark`, `last`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TriggerSource {
     /// The last trade price.
     Last,
     /// The mark price (fed by the engine).
+    #[default]
     Mark,
 }
 

@@ -18,10 +18,11 @@
 use std::collections::BTreeMap;
 
 use super::Engine;
+use crate::command::Command;
 use crate::event::{AccountReport, CollectSink, Event, FundsReport, RejectReason};
 use crate::instrument::Instrument;
 use crate::muldiv::{mul_div, Rounding};
-use crate::script::{parse_line, Command};
+use crate::script::parse_line;
 use crate::types::{AccountId, Money, Price, Qty, Rate, Ratio, Side, STREET};
 
 /// One account as the events show it.

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use super::metrics::{CascadeMetrics, StepMetrics};
 use super::{Engine, PendingLiqs, Trigger, Unit};
 use crate::book::{StopRequest, TriggerSource};
+use crate::command::Command;
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::margin;
-use crate::script::Command;
 use crate::types::{Money, Price, Qty, Side};
 
 /// Most rounds one command may trigger before the loop is declared stuck.

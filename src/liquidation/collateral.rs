@@ -8,7 +8,6 @@ use super::{Engine, EngineError, Trigger, Unit};
 use crate::event::{Event, EventSink, RejectReason};
 use crate::instrument::{MAX_PRICE_TICKS, MAX_QTY_LOTS};
 use crate::margin::{self, MarginMode};
-use crate::script::MarginMode as ScriptMode;
 use crate::types::{AccountId, Decimal, DecimalError, Money, Price, Qty, Rate};
 
 /// Largest amount one `account`, `deposit` or `insurance` command may move:
@@ -37,13 +36,9 @@ impl Engine {
         &mut self,
         id: AccountId,
         deposit: Decimal,
-        mode: ScriptMode,
+        mode: MarginMode,
     ) -> Result<(), EngineError> {
         let amount = money(deposit, "deposit")?;
-        let mode = match mode {
-            ScriptMode::Cross => MarginMode::Cross,
-            ScriptMode::Isolated => MarginMode::Isolated,
-        };
         self.create_account(id, amount, mode)?;
         Ok(())
     }

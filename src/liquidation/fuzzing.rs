@@ -6,9 +6,10 @@
 //! Owns: the byte decoder and the invariant checks. Must not: be used on
 //! the hot path; it exists for tests.
 
+use crate::command::Command;
 use crate::event::{Event, EventSink, NullSink};
 use crate::instrument::InstrumentSpec;
-use crate::script::{parse_line, Command};
+use crate::script::parse_line;
 
 use super::Engine;
 

@@ -36,10 +36,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
 
 use crate::book::{BookEvent, StopRequest};
+use crate::command::Command;
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::{Instrument, InstrumentError};
 use crate::margin::{self, AccountIdx, Accounts, IdHasher, MarginError, Marks};
-use crate::script::Command;
 use crate::types::{AccountId, Money, OrderId, Price, Qty, Side};
 
 /// Why a command could not be run (an `error` event); nothing changed.

@@ -6,13 +6,11 @@
 //! cascade does).
 
 use super::{Engine, EngineError, LiveOrder};
-use crate::book::{
-    CancelReason, OrderRequest, SelfTradePrevention, StopRequest, TimeInForce, TriggerSource,
-};
+use crate::book::{CancelReason, OrderRequest, StopRequest, TimeInForce, TriggerSource};
+use crate::command::{OrderCommand, OrderType};
 use crate::event::{Event, EventSink, InstrumentIdx, RejectReason};
 use crate::instrument::MAX_QTY_LOTS;
 use crate::margin::{self, OpenOrder};
-use crate::script::{OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::types::{AccountId, Decimal, DecimalError, OrderId, Price, Qty, Side, STREET};
 
 impl Engine {
@@ -219,20 +217,11 @@ impl Engine {
             side: o.side,
             qty,
             price,
-            tif: match (o.order_type, o.tif) {
-                (OrderType::Market | OrderType::StopMarket, _) => TimeInForce::Ioc,
-                (_, Tif::Gtc) => TimeInForce::Gtc,
-                (_, Tif::Ioc) => TimeInForce::Ioc,
-                (_, Tif::Fok) => TimeInForce::Fok,
-                (_, Tif::PostOnly) => TimeInForce::PostOnly,
+            tif: match o.order_type {
+                OrderType::Market | OrderType::StopMarket => TimeInForce::Ioc,
+                OrderType::Limit | OrderType::StopLimit => o.tif,
             },
-            stp: match o.stp {
-                Stp::None => SelfTradePrevention::None,
-                Stp::CancelTaker => SelfTradePrevention::CancelTaker,
-                Stp::CancelMaker => SelfTradePrevention::CancelMaker,
-                Stp::CancelBoth => SelfTradePrevention::CancelBoth,
-                Stp::Decrement => SelfTradePrevention::Decrement,
-            },
+            stp: o.stp,
         };
         let live = LiveOrder {
             inst,
@@ -294,13 +283,9 @@ impl Engine {
         req: OrderRequest,
         live: LiveOrder,
         trigger: Price,
-        trigger_by: TriggerBy,
+        trigger_by: TriggerSource,
         sink: &mut dyn EventSink,
     ) -> Result<(), EngineError> {
-        let trigger_by = match trigger_by {
-            TriggerBy::Mark => TriggerSource::Mark,
-            TriggerBy::Last => TriggerSource::Last,
-        };
         let watched = match trigger_by {
             TriggerSource::Last => self.markets[inst as usize].last,
             TriggerSource::Mark => self.marks.mark(inst),

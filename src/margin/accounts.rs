@@ -27,8 +27,11 @@ use super::valuation::{checked_value, notional_at};
 use super::{AccountIdx, InstIdx, MarginError, WIDE};
 
 /// Cross (one collateral pool for every position) or isolated (each
-/// position holds its own margin).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// position holds its own margin). Serde: `cross`, `isolated`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum MarginMode {
     /// All positions share the balance.
     #[default]

@@ -10,7 +10,7 @@ use super::plan::{
     AccountPlan, Bounded, Dist, GeneratorPlan, PopulationMarket, MAX_ACCOUNTS, MAX_LEVERAGE,
     RESERVED_ACCOUNTS,
 };
-use crate::script::MarginMode;
+use crate::command::MarginMode;
 use crate::tomlgrid::error::{bad, bad_at};
 use crate::tomlgrid::values::non_negative_money;
 use crate::tomlgrid::{At, ConfigError};

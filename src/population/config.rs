@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 
-use crate::script::MarginMode;
+use crate::command::MarginMode;
 use crate::tomlgrid::At;
 use crate::types::Decimal;
 

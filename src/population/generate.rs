@@ -24,10 +24,11 @@ use smallvec::SmallVec;
 
 use super::plan::{AccountPlan, GeneratorPlan, PopulationMarket, FIRST_FREE_ORDER_ID};
 use super::rng::{derive_seed, Rng};
+use crate::command::{
+    Command, MarginMode, OrderCommand, OrderType, SelfTradePrevention, TimeInForce, TriggerSource,
+};
 use crate::event::InstrumentIdx;
 use crate::liquidation::{NewAccount, NewPosition};
-use crate::margin::MarginMode as EngineMode;
-use crate::script::{Command, MarginMode, OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::types::{AccountId, Decimal, Money, OrderId, Price, Qty, Side};
 
 /// Stream of the population within a scenario seed.
@@ -139,10 +140,10 @@ impl<'a, M: PopulationMarket> Population<'a, M> {
             qty: m.inst().qty_decimal(s.qty),
             price: None,
             trigger: Some(m.inst().price_decimal(s.trigger)),
-            tif: Tif::Gtc,
+            tif: TimeInForce::Gtc,
             reduce_only: true,
-            stp: Stp::None,
-            trigger_by: TriggerBy::Mark,
+            stp: SelfTradePrevention::None,
+            trigger_by: TriggerSource::Mark,
         })
     }
 
@@ -155,10 +156,7 @@ impl<'a, M: PopulationMarket> Population<'a, M> {
             out.push(Command::Account {
                 id: a.id,
                 deposit: Decimal::new(a.deposit.0, crate::types::MONEY_DECIMALS),
-                mode: match a.mode {
-                    EngineMode::Cross => MarginMode::Cross,
-                    EngineMode::Isolated => MarginMode::Isolated,
-                },
+                mode: a.mode,
             });
             for p in &a.positions {
                 let m = &self.markets[p.inst as usize];
@@ -221,10 +219,7 @@ fn explicit_account<M: PopulationMarket>(
         account: NewAccount {
             id: a.id,
             deposit: money(a.deposit, "deposit")?,
-            mode: match a.mode {
-                MarginMode::Cross => EngineMode::Cross,
-                MarginMode::Isolated => EngineMode::Isolated,
-            },
+            mode: a.mode,
             positions,
         },
         stops,
@@ -444,9 +439,9 @@ impl<M: PopulationMarket> Iterator for Generated<'_, M> {
                 id,
                 deposit: collateral,
                 mode: if d.isolated {
-                    EngineMode::Isolated
+                    MarginMode::Isolated
                 } else {
-                    EngineMode::Cross
+                    MarginMode::Cross
                 },
                 positions,
             },

@@ -6,8 +6,8 @@
 //!
 //! Must not: draw random numbers or talk to the engine.
 
+use crate::command::MarginMode;
 use crate::instrument::Instrument;
-use crate::script::MarginMode;
 use crate::types::{Decimal, Money, OrderId, Price};
 
 /// Largest number of accounts a generator may create.

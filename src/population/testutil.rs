@@ -6,8 +6,8 @@ use serde::Deserialize;
 use super::config::PopulationConfig;
 use super::plan::{AccountPlan, GeneratorPlan, Market};
 use super::{check_population, Population};
+use crate::command::Command;
 use crate::instrument::{Instrument, InstrumentSpec};
-use crate::script::Command;
 use crate::tomlgrid::{discover, Doc};
 use crate::types::{Decimal, Money};
 

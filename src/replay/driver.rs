@@ -41,10 +41,10 @@ use super::refill::{RefillReport, RefillTracker};
 pub use super::rows::{MeasureRow, RowKind};
 use super::rows::{Measured, NoRows, RowSink};
 use super::steps::Steps;
+use crate::command::Command;
 use crate::event::InstrumentIdx;
 use crate::instrument::{Instrument, InstrumentSpec, MAX_PRICE_TICKS, MAX_QTY_LOTS};
 use crate::liquidation::{Engine, EngineError};
-use crate::script::Command;
 use crate::types::{Decimal, Price, Qty, Ratio, Side};
 
 /// Why the driver stopped: the message (the caller adds file and line).

@@ -21,10 +21,12 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::overlay::parse_duration_ns;
+use crate::command::{
+    Command, OrderCommand, OrderType, SelfTradePrevention, TimeInForce, TriggerSource,
+};
 use crate::instrument::{Instrument, InstrumentSpec};
 use crate::population::config::PopulationConfig;
 use crate::population::{check_population, AccountPlan, GeneratorPlan, Market, Population};
-use crate::script::{Command, OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::tomlgrid::{discover, At, Doc};
 use crate::types::{Decimal, Money, OrderId, Price, Qty, Side, STREET};
 
@@ -220,10 +222,10 @@ impl PopulationPlan {
             qty: self.market.inst.qty_decimal(s.qty),
             price: None,
             trigger: None,
-            tif: Tif::Gtc,
+            tif: TimeInForce::Gtc,
             reduce_only: false,
-            stp: Stp::None,
-            trigger_by: TriggerBy::Mark,
+            stp: SelfTradePrevention::None,
+            trigger_by: TriggerSource::Mark,
         }))
     }
 }

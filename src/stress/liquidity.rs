@@ -14,9 +14,11 @@
 use std::collections::BTreeMap;
 
 use super::book_profile::{Levels, Profile};
+use crate::command::{
+    Command, OrderCommand, OrderType, SelfTradePrevention, TimeInForce, TriggerSource,
+};
 use crate::event::{Event, InstrumentIdx};
 use crate::instrument::Instrument;
-use crate::script::{Command, OrderCommand, OrderType, Stp, Tif, TriggerBy};
 use crate::types::{AccountId, OrderId, Price, Qty, Rate, Side, STREET};
 
 /// The account that sends shock orders and arbitrage flow: the street
@@ -148,10 +150,10 @@ impl Maker {
             qty: m.inst.qty_decimal(qty),
             price: Some(m.inst.price_decimal(price)),
             trigger: None,
-            tif: Tif::PostOnly,
+            tif: TimeInForce::PostOnly,
             reduce_only: false,
-            stp: Stp::None,
-            trigger_by: TriggerBy::Mark,
+            stp: SelfTradePrevention::None,
+            trigger_by: TriggerSource::Mark,
         })
     }
 
@@ -288,10 +290,10 @@ impl Maker {
             qty: m.inst.qty_decimal(Qty(qty)),
             price: Some(m.inst.price_decimal(index)),
             trigger: None,
-            tif: Tif::Ioc,
+            tif: TimeInForce::Ioc,
             reduce_only: false,
-            stp: Stp::None,
-            trigger_by: TriggerBy::Mark,
+            stp: SelfTradePrevention::None,
+            trigger_by: TriggerSource::Mark,
         }))
     }
 
@@ -308,10 +310,10 @@ impl Maker {
             qty: m.inst.qty_decimal(qty),
             price: None,
             trigger: None,
-            tif: Tif::Ioc,
+            tif: TimeInForce::Ioc,
             reduce_only: false,
-            stp: Stp::None,
-            trigger_by: TriggerBy::Mark,
+            stp: SelfTradePrevention::None,
+            trigger_by: TriggerSource::Mark,
         }))
     }
 }

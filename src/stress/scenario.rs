@@ -21,11 +21,11 @@ use super::book_profile::StartingBook;
 use super::liquidity::{Maker, MakerMarket, Quote};
 use super::point::{MarketPlan, Point};
 use super::shock::{actions_at, Action};
+use crate::command::Command;
 use crate::event::{Event, EventSink, InstrumentIdx};
 use crate::instrument::Instrument;
 use crate::liquidation::{Engine, StepHook, StepView};
 use crate::population::Population;
-use crate::script::Command;
 use crate::types::{AccountId, Money, Price};
 
 /// A scenario that could not run: the engine refused a setup or shock

@@ -10,7 +10,7 @@
 
 use super::config::ShockKind;
 use super::point::{MarketPlan, ShockPlan};
-use crate::script::Command;
+use crate::command::Command;
 use crate::types::{div_round_half_away, Decimal, Price, Qty, Rate, Side};
 
 /// One thing to do at a path step.
